@@ -1,0 +1,32 @@
+//! The info DB: the current value of every info key, so updates fire only on change.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Current info values keyed by (feature, category, key).
+#[derive(Debug, Default)]
+pub(crate) struct InfoDb {
+    values: BTreeMap<(&'static str, &'static str, &'static str), Value>,
+}
+
+impl InfoDb {
+    /// Stores a value and reports whether it changed. Setting `null` on an
+    /// unknown key is not a change.
+    pub fn set(&mut self, feature: &'static str, category: &'static str, key: &'static str, value: Value) -> bool {
+        let slot = (feature, category, key);
+        match self.values.get(&slot) {
+            Some(old) if *old == value => false,
+            None if value.is_null() => false,
+            _ => {
+                self.values.insert(slot, value);
+                true
+            }
+        }
+    }
+
+    /// Every stored value.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'static str, &'static str, &Value)> {
+        self.values.iter().map(|((f, c, k), v)| (*f, *c, *k, v))
+    }
+}

@@ -1,0 +1,216 @@
+//! The Wardcast feature engine.
+//!
+//! Given the previous state and a new GSI snapshot, [`Engine::process`] returns the
+//! Overwolf Dota 2 game events and info updates the change produces. The engine
+//! has no IO, no async runtime and no wall clock: time is the game's own clock, so
+//! the same sequence of snapshots always gives the same output.
+//!
+//! # Layout
+//! - [`catalogue`]: every Overwolf Dota 2 feature, its events and info keys, and
+//!   whether Wardcast supports it (with the reason when not).
+//! - `features`: one module per feature family. Each reads a [`Step`] (the
+//!   previous and next snapshot plus derived facts) and pushes events and desired
+//!   info values. Adding a feature is a local change there and in the catalogue.
+//! - [`Engine`]: owns the previous snapshot, the per-family trackers and the info
+//!   DB; info values are diffed centrally so an update fires only on change.
+
+pub mod catalogue;
+mod features;
+mod info;
+
+use serde::Serialize;
+use serde_json::Value;
+use wardcast_gsi::{GameState, Mode};
+
+pub use catalogue::{FeatureSpec, Support, CATALOGUE};
+
+/// Settings of the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineConfig {
+    /// Game-clock seconds within which consecutive kills form a multi-kill
+    /// (double, triple, ultra, rampage). Dota's own window is not published;
+    /// 18 s matches the in-game announcer as commonly reported.
+    pub multikill_window_secs: i64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            multikill_window_secs: 18,
+        }
+    }
+}
+
+/// Errors of the engine crate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A configuration value is out of range.
+    #[error("invalid engine setting {name}: {reason}")]
+    InvalidConfig {
+        /// The setting.
+        name: &'static str,
+        /// Why it is invalid.
+        reason: &'static str,
+    },
+}
+
+/// A fleeting game event, such as a kill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// The feature that yields the event.
+    pub feature: &'static str,
+    /// The event name, exactly as Overwolf's.
+    pub name: &'static str,
+    /// The event data as a JSON value; `null` for an event without data.
+    pub data: Value,
+}
+
+/// A change of one info key in the category → key → value store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InfoChange {
+    /// The feature that owns the key.
+    pub feature: &'static str,
+    /// The info category.
+    pub category: &'static str,
+    /// The info key.
+    pub key: &'static str,
+    /// The new value; `null` resets the key.
+    pub value: Value,
+}
+
+/// What one snapshot produced: events in order, then info changes in order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Output {
+    /// Events, in the order they happened.
+    pub events: Vec<Event>,
+    /// Info keys whose value changed.
+    pub info: Vec<InfoChange>,
+}
+
+impl Output {
+    /// Whether the snapshot produced nothing.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.info.is_empty()
+    }
+}
+
+/// The feature engine: feed it snapshots in arrival order.
+#[derive(Debug, Default)]
+pub struct Engine {
+    config: EngineConfig,
+    prev: Option<GameState>,
+    mode: Option<Mode>,
+    trackers: features::Trackers,
+    info: info::InfoDb,
+}
+
+/// One step of the engine: the previous snapshot, the next one, and derived facts
+/// every feature family needs.
+pub(crate) struct Step<'a> {
+    /// The previous snapshot of the same match, or `None` on the first snapshot or
+    /// when the match changed (counters are then a fresh baseline, not increases).
+    pub prev: Option<&'a GameState>,
+    /// The new snapshot.
+    pub next: &'a GameState,
+    /// The mode before this snapshot (`None` before the first one).
+    pub prev_mode: Option<Mode>,
+    /// The mode of the new snapshot.
+    pub mode: Mode,
+    /// The game clock in seconds: `map.clock_time`, else `provider.timestamp`.
+    pub clock: Option<i64>,
+    /// The engine settings.
+    pub config: &'a EngineConfig,
+}
+
+/// Where a feature family writes what it found.
+pub(crate) struct Sink<'a> {
+    events: &'a mut Vec<Event>,
+    info: &'a mut info::InfoDb,
+    changes: &'a mut Vec<InfoChange>,
+}
+
+impl Sink<'_> {
+    /// Emits an event.
+    pub fn event(&mut self, feature: &'static str, name: &'static str, data: Value) {
+        self.events.push(Event {
+            feature,
+            name,
+            data,
+        });
+    }
+
+    /// Sets an info key; a change is emitted only if the value differs from the stored one.
+    pub fn info(&mut self, feature: &'static str, category: &'static str, key: &'static str, value: Value) {
+        if self.info.set(feature, category, key, value.clone()) {
+            self.changes.push(InfoChange {
+                feature,
+                category,
+                key,
+                value,
+            });
+        }
+    }
+}
+
+impl Engine {
+    /// Creates an engine with the given settings.
+    pub fn new(config: EngineConfig) -> Result<Self, Error> {
+        if config.multikill_window_secs < 0 {
+            return Err(Error::InvalidConfig {
+                name: "multikill_window_secs",
+                reason: "must not be negative",
+            });
+        }
+        Ok(Self {
+            config,
+            ..Self::default()
+        })
+    }
+
+    /// Processes the next snapshot and returns what changed since the previous one.
+    pub fn process(&mut self, next: GameState) -> Output {
+        let mode = next.mode();
+        let same_match = self.prev.as_ref().is_some_and(|prev| same_match(prev, &next));
+        if !same_match {
+            self.trackers.new_match();
+        }
+        let clock = next
+            .map
+            .as_ref()
+            .and_then(|m| m.clock_time)
+            .or_else(|| next.provider.as_ref().and_then(|p| p.timestamp));
+        let step = Step {
+            prev: if same_match { self.prev.as_ref() } else { None },
+            next: &next,
+            prev_mode: self.mode,
+            mode,
+            clock,
+            config: &self.config,
+        };
+        let mut out = Output::default();
+        let mut sink = Sink {
+            events: &mut out.events,
+            info: &mut self.info,
+            changes: &mut out.info,
+        };
+        features::run(&step, &mut self.trackers, &mut sink);
+        self.mode = Some(mode);
+        self.prev = Some(next);
+        out
+    }
+
+    /// The current value of every info key, by feature, in catalogue order.
+    pub fn info(&self) -> impl Iterator<Item = (&'static str, &'static str, &'static str, &Value)> {
+        self.info.iter()
+    }
+}
+
+/// Whether two snapshots belong to the same match, so counters can be diffed.
+fn same_match(prev: &GameState, next: &GameState) -> bool {
+    match (&prev.map, &next.map) {
+        (Some(a), Some(b)) => a.matchid == b.matchid,
+        // Leaving or entering a match: diff only what both sides have (the
+        // counters are absent on the idle side, so nothing is mistaken for an increase).
+        _ => true,
+    }
+}
