@@ -1,1 +1,178 @@
-//! x
+//! A game-agnostic WebSocket pub/sub broker speaking the Overwolf game-events
+//! protocol (`setRequiredFeatures`, `onNewEvents`, `onInfoUpdates2`, ...) over
+//! JSON-RPC 2.0. It knows features only as names in a [`Catalogue`] handed to it.
+//!
+//! # Layout
+//! - [`Broker`]: the handle shared by the publisher and the connections. A
+//!   publisher calls [`Broker::publish`] with one [`Batch`] per game snapshot.
+//! - `hub`: the sequence counter, the last-value info store (for late joiners
+//!   and `getInfo`) and the broadcast ring of published frames, behind one
+//!   mutex that is never held across an `.await`.
+//! - `wire`: every message the broker sends, rendered once per data format and
+//!   shared between clients as reference-counted bytes.
+//! - `session`: one task per connection. It decodes requests, filters the
+//!   ring by the client's features, feeds every frame due and flushes once.
+//! - [`http`]: the `GET /ws` upgrade into a tokio-tungstenite stream.
+//! - [`Error`]: the crate's error type.
+
+mod catalogue;
+mod error;
+mod hub;
+pub mod http;
+mod rpc;
+mod session;
+mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use catalogue::{Catalogue, FeatureDef, FeatureId, InfoKey};
+pub use error::Error;
+pub use hub::{Batch, EventItem, GameIdentity};
+pub use session::serve_connection;
+
+/// Settings of the broker.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    /// The game's identity, reported by `getRunningGameInfo` and `onGameInfoUpdated`.
+    pub game: GameIdentity,
+    /// How many published snapshots the shared ring holds. A client that falls
+    /// further behind than this is a slow consumer and is closed with 4008.
+    pub ring_capacity: usize,
+    /// The largest frame a client may send, in bytes (clients send small requests).
+    pub max_client_frame: usize,
+    /// The most simultaneous WebSocket connections.
+    pub max_connections: usize,
+    /// How long one flush to a client may take before it is dropped as stalled.
+    pub write_timeout: Duration,
+    /// How often the broker pings an idle client.
+    pub ping_interval: Duration,
+    /// How long a client may stay silent (no pong, no request) before it is dropped as dead.
+    pub idle_timeout: Duration,
+    /// How long shutdown waits for clients to take their close frame.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        Self {
+            game: GameIdentity::default(),
+            ring_capacity: 1024,
+            max_client_frame: 64 * 1024,
+            max_connections: 10_000,
+            write_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(45),
+            shutdown_grace: Duration::from_secs(3),
+        }
+    }
+}
+
+/// What the broker knows of one connected client, for status pages.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientInfo {
+    /// The peer address.
+    pub peer: String,
+    /// The features the client subscribed to.
+    pub features: Vec<String>,
+}
+
+/// The broker handle: cheap to clone, shared by the publisher and every connection.
+#[derive(Clone)]
+pub struct Broker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: BrokerConfig,
+    catalogue: Catalogue,
+    hub: hub::Hub,
+    /// Connected clients by connection id. Entries are inserted, updated and
+    /// removed synchronously by their own session; no guard lives across an `.await`.
+    clients: DashMap<u64, ClientInfo>,
+    /// Cancelled on shutdown; every session then closes with 1001.
+    shutdown: CancellationToken,
+    /// Tracks session tasks so shutdown can wait for them.
+    tasks: TaskTracker,
+}
+
+impl Broker {
+    /// Creates a broker for the given catalogue.
+    pub fn new(config: BrokerConfig, catalogue: Catalogue) -> Result<Self, Error> {
+        if config.ring_capacity == 0 {
+            return Err(Error::Config("ring_capacity must be at least 1"));
+        }
+        let hub = hub::Hub::new(&catalogue, config.ring_capacity, config.game.clone());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                catalogue,
+                hub,
+                clients: DashMap::new(),
+                shutdown: CancellationToken::new(),
+                tasks: TaskTracker::new(),
+            }),
+        })
+    }
+
+    /// The catalogue the broker serves.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
+    }
+
+    /// The name of this broker run, sent to clients as `epoch`.
+    pub fn epoch(&self) -> &str {
+        self.inner.hub.epoch()
+    }
+
+    /// Publishes everything one snapshot produced. Each notification is
+    /// serialized once here and shared by every client that receives it.
+    pub fn publish(&self, batch: Batch) {
+        self.inner.hub.publish(batch);
+    }
+
+    /// Records that the game is (or is no longer) sending data; a change is
+    /// pushed to subscribed clients as `onGameInfoUpdated`.
+    pub fn set_game_running(&self, running: bool) {
+        self.inner.hub.set_running(running);
+    }
+
+    /// Records when the last game data arrived, for `getRunningGameInfo`.
+    pub fn touch_game(&self) {
+        self.inner.hub.touch();
+    }
+
+    /// The connected clients.
+    pub fn clients(&self) -> Vec<ClientInfo> {
+        self.inner.clients.iter().map(|e| e.value().clone()).collect()
+    }
+
+    /// The number of connected clients.
+    pub fn client_count(&self) -> usize {
+        self.inner.clients.len()
+    }
+
+    /// The sequence number of the last notification published.
+    pub fn last_seq(&self) -> u64 {
+        self.inner.hub.last_seq()
+    }
+
+    /// Closes every connection with 1001 and waits up to the grace period for them.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.tasks.close();
+        let grace = self.inner.config.shutdown_grace + self.inner.config.write_timeout.min(Duration::from_secs(1));
+        if tokio::time::timeout(grace, self.inner.tasks.wait()).await.is_err() {
+            tracing::warn!(remaining = self.inner.tasks.len(), "shutdown grace elapsed with connections still open");
+        }
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.inner.shutdown.is_cancelled()
+    }
+}

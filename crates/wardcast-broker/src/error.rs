@@ -1,0 +1,18 @@
+//! The crate's one error type.
+
+/// Errors of the broker.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting is out of range.
+    #[error("invalid broker setting: {0}")]
+    Config(&'static str),
+    /// The WebSocket upgrade request was not valid.
+    #[error("bad websocket upgrade: {0}")]
+    Upgrade(&'static str),
+    /// The connection limit is reached.
+    #[error("too many connections")]
+    TooManyConnections,
+    /// The WebSocket failed.
+    #[error("websocket: {0}")]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+}

@@ -1,0 +1,289 @@
+//! The hub: sequence numbers, the last-value info store, and the ring of
+//! published frames.
+//!
+//! One mutex guards the counter and the store. [`Hub::publish`] assigns seqs,
+//! renders the frames, updates the store and sends to the ring while holding it,
+//! and a subscribing client takes its receiver and its snapshot under the same
+//! lock, so the snapshot covers exactly the frames up to its seq and the ring
+//! delivers exactly those after. The lock is never held across an `.await`.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Map, Value};
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::catalogue::{Catalogue, FeatureId, FeatureSet};
+use crate::wire::{Frame, Payload, Target};
+
+/// The game a broker serves, as `getRunningGameInfo` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GameIdentity {
+    /// Overwolf's game class id (Dota 2: 7314).
+    pub class_id: u32,
+    /// The window title (`"Dota 2"`).
+    pub title: String,
+}
+
+impl Default for GameIdentity {
+    fn default() -> Self {
+        Self {
+            class_id: 0,
+            title: String::new(),
+        }
+    }
+}
+
+impl GameIdentity {
+    /// Overwolf's running-game id: the class id times ten plus the instance (1).
+    pub fn instance_id(&self) -> u32 {
+        self.class_id.saturating_mul(10).saturating_add(1)
+    }
+}
+
+/// One event to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventItem {
+    /// The event name.
+    pub name: String,
+    /// The event data; `null` for none.
+    pub data: Value,
+}
+
+/// Everything one game snapshot produced, grouped by feature in first-seen order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    events: Vec<(FeatureId, Vec<EventItem>)>,
+    info: Vec<(FeatureId, Map<String, Value>)>,
+}
+
+impl Batch {
+    /// Adds an event of a feature.
+    pub fn event(&mut self, feature: FeatureId, name: impl Into<String>, data: Value) {
+        let item = EventItem {
+            name: name.into(),
+            data,
+        };
+        match self.events.iter_mut().find(|(f, _)| *f == feature) {
+            Some((_, list)) => list.push(item),
+            None => self.events.push((feature, vec![item])),
+        }
+    }
+
+    /// Sets an info key of a feature; `null` resets it.
+    pub fn info(&mut self, feature: FeatureId, category: &str, key: &str, value: Value) {
+        let map = match self.info.iter_mut().position(|(f, _)| *f == feature) {
+            Some(i) => &mut self.info[i].1,
+            None => {
+                self.info.push((feature, Map::new()));
+                let last = self.info.len() - 1;
+                &mut self.info[last].1
+            }
+        };
+        let keys = map
+            .entry(category.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(keys) = keys {
+            keys.insert(key.to_string(), value);
+        }
+    }
+
+    /// Whether the batch holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.info.is_empty()
+    }
+}
+
+/// The frames of one publish, delivered through the ring as one unit.
+#[derive(Debug)]
+pub(crate) struct Published {
+    pub frames: Vec<Frame>,
+}
+
+/// The current info of one feature and the seq at which it last changed.
+#[derive(Debug, Default)]
+struct FeatureInfo {
+    seq: u64,
+    info: Map<String, Value>,
+}
+
+#[derive(Debug)]
+struct State {
+    seq: u64,
+    info: Vec<FeatureInfo>,
+    running: bool,
+    last_touch: Option<Instant>,
+}
+
+/// A late joiner's view of the store: one entry per feature with info.
+pub(crate) struct SnapshotEntry {
+    pub seq: u64,
+    pub feature: String,
+    pub info: Map<String, Value>,
+}
+
+pub(crate) struct Hub {
+    state: Mutex<State>,
+    /// The ring of published frames. The hub sends while holding `state`; each
+    /// session holds a receiver. The ring is bounded: a receiver that falls more
+    /// than its capacity behind gets `Lagged` and is closed as a slow consumer.
+    tx: broadcast::Sender<Arc<Published>>,
+    names: Vec<String>,
+    epoch: String,
+    game: GameIdentity,
+}
+
+impl Hub {
+    pub fn new(catalogue: &Catalogue, capacity: usize, game: GameIdentity) -> Self {
+        let (tx, _) = broadcast::channel(capacity);
+        Self {
+            state: Mutex::new(State {
+                seq: 0,
+                info: catalogue.features().iter().map(|_| FeatureInfo::default()).collect(),
+                running: false,
+                last_touch: None,
+            }),
+            tx,
+            names: catalogue.features().iter().map(|f| f.name.clone()).collect(),
+            epoch: uuid::Uuid::new_v4().to_string(),
+            game,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-written in a
+        // way later readers could misread, so a poisoned lock is still used.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    pub fn game(&self) -> &GameIdentity {
+        &self.game
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.lock().seq
+    }
+
+    fn name(&self, id: FeatureId) -> String {
+        self.names.get(usize::from(id.0)).cloned().unwrap_or_default()
+    }
+
+    pub fn publish(&self, batch: Batch) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut st = self.lock();
+        let mut frames = Vec::with_capacity(batch.events.len() + batch.info.len());
+        for (feature, events) in batch.events {
+            st.seq += 1;
+            let payload = Payload::Events {
+                feature: self.name(feature),
+                events,
+            };
+            frames.push(Frame::new(st.seq, Target::Feature(feature), payload));
+        }
+        for (feature, info) in batch.info {
+            st.seq += 1;
+            let seq = st.seq;
+            if let Some(store) = st.info.get_mut(usize::from(feature.0)) {
+                store.seq = seq;
+                merge(&mut store.info, &info);
+            }
+            let payload = Payload::Info {
+                feature: self.name(feature),
+                info,
+            };
+            frames.push(Frame::new(seq, Target::Feature(feature), payload));
+        }
+        // An error only means no client is subscribed.
+        let _ = self.tx.send(Arc::new(Published { frames }));
+    }
+
+    pub fn set_running(&self, running: bool) {
+        let mut st = self.lock();
+        if st.running == running {
+            return;
+        }
+        st.running = running;
+        st.seq += 1;
+        let payload = Payload::GameInfo {
+            game: self.game.clone(),
+            running,
+        };
+        let frame = Frame::new(st.seq, Target::Subscribed, payload);
+        let _ = self.tx.send(Arc::new(Published { frames: vec![frame] }));
+    }
+
+    pub fn touch(&self) {
+        self.lock().last_touch = Some(Instant::now());
+    }
+
+    /// Whether the game is running, and milliseconds since its last data.
+    pub fn running(&self) -> (bool, Option<u64>) {
+        let st = self.lock();
+        let age = st
+            .last_touch
+            .map(|t| u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX));
+        (st.running, age)
+    }
+
+    /// Allocates a seq for a notification to a single client.
+    pub fn next_seq(&self) -> u64 {
+        let mut st = self.lock();
+        st.seq += 1;
+        st.seq
+    }
+
+    /// Takes a snapshot of the features in `set` and, if `with_receiver`, a ring
+    /// receiver positioned right after it. Returns the seq the snapshot covers.
+    pub fn subscribe(
+        &self,
+        set: &FeatureSet,
+        with_receiver: bool,
+    ) -> (Option<broadcast::Receiver<Arc<Published>>>, u64, Vec<SnapshotEntry>) {
+        let st = self.lock();
+        let rx = with_receiver.then(|| self.tx.subscribe());
+        let mut entries: Vec<SnapshotEntry> = st
+            .info
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| !f.info.is_empty() && u16::try_from(*i).is_ok_and(|i| set.contains(FeatureId(i))))
+            .map(|(i, f)| SnapshotEntry {
+                seq: f.seq,
+                feature: self.names.get(i).cloned().unwrap_or_default(),
+                info: f.info.clone(),
+            })
+            .collect();
+        let seq = st.seq;
+        drop(st);
+        entries.sort_by_key(|e| e.seq);
+        (rx, seq, entries)
+    }
+}
+
+/// Applies one update to a feature's store: `null` removes a key, and an empty
+/// category is dropped.
+fn merge(store: &mut Map<String, Value>, update: &Map<String, Value>) {
+    for (category, keys) in update {
+        let Value::Object(keys) = keys else { continue };
+        let slot = store
+            .entry(category.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(slot) = slot {
+            for (key, value) in keys {
+                if value.is_null() {
+                    slot.remove(key);
+                } else {
+                    slot.insert(key.clone(), value.clone());
+                }
+            }
+            if slot.is_empty() {
+                store.remove(category);
+            }
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! One WebSocket connection.
+//!
+//! A single task owns the socket. It waits on four things: the client's next
+//! frame, the next published batch, the ping timer, and shutdown. Everything a
+//! wake-up produces (responses, a snapshot, every frame due from the ring) is
+//! fed to the sink and flushed once, so one snapshot is one write per client.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::time::{timeout, Instant};
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use crate::catalogue::FeatureSet;
+use crate::hub::Published;
+use crate::rpc::{self, Request, RpcError};
+use crate::wire::{self, DataFormat, GameInfo, InfoMap, Target};
+use crate::{Broker, ClientInfo};
+
+/// Close code for a client that fell too far behind.
+pub(crate) const CLOSE_SLOW_CONSUMER: u16 = 4008;
+/// How many ring batches one wake-up drains before flushing.
+const DRAIN_LIMIT: usize = 256;
+
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
+
+/// A client's subscription.
+struct Subscription {
+    set: FeatureSet,
+    names: Vec<String>,
+    format: DataFormat,
+    rx: broadcast::Receiver<Arc<Published>>,
+    /// Info frames up to this seq are covered by the last snapshot sent.
+    info_since: u64,
+    /// Per feature, events up to this seq predate the subscription to it.
+    events_since: Vec<u64>,
+    /// Game-info frames up to this seq predate the first subscription.
+    first_seq: u64,
+}
+
+impl Subscription {
+    fn wants(&self, seq: u64, target: Target, is_info: bool) -> bool {
+        match target {
+            Target::Subscribed => seq > self.first_seq,
+            Target::Feature(id) => {
+                self.set.contains(id)
+                    && if is_info {
+                        seq > self.info_since
+                    } else {
+                        seq > self.events_since.get(usize::from(id.0)).copied().unwrap_or(0)
+                    }
+            }
+        }
+    }
+}
+
+/// The client fell further behind than the ring holds.
+struct Lagged;
+
+/// Why a session ends.
+enum End {
+    /// The peer closed or the socket failed.
+    Gone,
+    /// Close with this code and reason.
+    Close(u16, &'static str),
+}
+
+struct Session {
+    broker: Broker,
+    id: u64,
+    peer: String,
+    sub: Option<Subscription>,
+}
+
+/// Serves one WebSocket connection until it closes or the broker shuts down.
+///
+/// The stream is generic so the session can be driven by any sink/stream of
+/// tungstenite messages, a real socket or an in-memory pair in tests.
+pub async fn serve_connection<S>(broker: Broker, mut ws: S, peer: String)
+where
+    S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+{
+    let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    broker.inner.clients.insert(
+        id,
+        ClientInfo {
+            peer: peer.clone(),
+            features: Vec::new(),
+        },
+    );
+    let mut session = Session {
+        broker: broker.clone(),
+        id,
+        peer,
+        sub: None,
+    };
+    tracing::debug!(conn = id, peer = %session.peer, "client connected");
+    let end = session.run(&mut ws).await;
+    if let End::Close(code, reason) = end {
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.into(),
+        };
+        let _ = timeout(broker.inner.config.write_timeout.min(std::time::Duration::from_secs(2)), ws.send(Message::Close(Some(frame)))).await;
+    }
+    broker.inner.clients.remove(&id);
+    tracing::debug!(conn = id, "client disconnected");
+}
+
+impl Session {
+    async fn run<S>(&mut self, ws: &mut S) -> End
+    where
+        S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+    {
+        let config = self.broker.inner.config.clone();
+        let shutdown = self.broker.inner.shutdown.clone();
+        let mut ping = tokio::time::interval(config.ping_interval);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ping.reset();
+        let mut last_heard = Instant::now();
+        loop {
+            let next_batch = async {
+                match self.sub.as_mut() {
+                    Some(sub) => sub.rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let mut out: Vec<Utf8Bytes> = Vec::new();
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => return End::Close(1001, "broker shutting down"),
+                incoming = ws.next() => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        None => return End::Gone,
+                        Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
+                            return End::Close(1009, "frame too large");
+                        }
+                        Some(Err(e)) => {
+                            tracing::debug!(conn = self.id, "websocket read ended: {e}");
+                            return End::Gone;
+                        }
+                        Some(Ok(Message::Text(text))) => self.handle(&text, &mut out),
+                        Some(Ok(Message::Binary(_))) => out.push(Utf8Bytes::from(rpc::error(&RpcError {
+                            id: Value::Null,
+                            code: rpc::code::INVALID_REQUEST,
+                            message: "binary frames are not accepted; send JSON-RPC as text".into(),
+                        }))),
+                        // tungstenite queues the pong (and the close reply); the flush below sends it.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                        Some(Ok(Message::Close(_))) => {
+                            let _ = timeout(config.write_timeout, ws.flush()).await;
+                            return End::Gone;
+                        }
+                    }
+                }
+                batch = next_batch => match batch {
+                    Ok(batch) => {
+                        if self.drain(&batch, &mut out).is_err() {
+                            return self.slow(ws).await;
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => return self.slow(ws).await,
+                    Err(RecvError::Closed) => return End::Gone,
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > config.idle_timeout {
+                        tracing::debug!(conn = self.id, "client silent too long, dropping");
+                        return End::Close(1001, "no pong");
+                    }
+                    if ws.feed(Message::Ping(Default::default())).await.is_err() {
+                        return End::Gone;
+                    }
+                }
+            }
+            for frame in out {
+                if ws.feed(Message::Text(frame)).await.is_err() {
+                    return End::Gone;
+                }
+            }
+            match timeout(config.write_timeout, ws.flush()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::debug!(conn = self.id, "websocket write ended: {e}");
+                    return End::Gone;
+                }
+                Err(_) => {
+                    tracing::info!(conn = self.id, peer = %self.peer, "client stalled past the write timeout, dropping");
+                    return End::Gone;
+                }
+            }
+        }
+    }
+
+    /// Feeds the frames due from `first` and from every batch already waiting
+    /// in the ring, so a client that is behind catches up in one write.
+    fn drain(&mut self, first: &Published, out: &mut Vec<Utf8Bytes>) -> Result<(), Lagged> {
+        let Some(sub) = self.sub.as_mut() else {
+            return Ok(());
+        };
+        push_due(sub, first, out);
+        for _ in 0..DRAIN_LIMIT {
+            match sub.rx.try_recv() {
+                Ok(batch) => push_due(sub, &batch, out),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                Err(TryRecvError::Lagged(_)) => return Err(Lagged),
+            }
+        }
+        Ok(())
+    }
+
+    /// A client that fell behind the ring: tell it why, then close with 4008.
+    async fn slow<S>(&self, ws: &mut S) -> End
+    where
+        S: Sink<Message, Error = WsError> + Unpin,
+    {
+        tracing::info!(conn = self.id, peer = %self.peer, "slow consumer, closing with 4008");
+        let seq = self.broker.inner.hub.next_seq();
+        let note = wire::error_notification(seq, "slow_consumer");
+        let _ = timeout(self.broker.inner.config.write_timeout, ws.feed(Message::Text(note))).await;
+        End::Close(CLOSE_SLOW_CONSUMER, "slow consumer")
+    }
+
+    /// Handles one text frame, pushing the response and anything that follows it.
+    fn handle(&mut self, text: &str, out: &mut Vec<Utf8Bytes>) {
+        let (id, request) = match rpc::decode(text) {
+            Ok(ok) => ok,
+            Err(e) => {
+                out.push(Utf8Bytes::from(rpc::error(&e)));
+                return;
+            }
+        };
+        let reply = match request {
+            Request::SetRequiredFeatures { features, format } => {
+                return self.set_required_features(&id, &features, format, out);
+            }
+            Request::GetInfo => rpc::result(&id, &self.get_info()),
+            Request::GetFeatures => {
+                #[derive(Serialize)]
+                struct Features<'a> {
+                    features: &'a [crate::FeatureDef],
+                }
+                rpc::result(
+                    &id,
+                    &Features {
+                        features: self.broker.catalogue().features(),
+                    },
+                )
+            }
+            Request::GetRunningGameInfo => {
+                #[derive(Serialize)]
+                #[serde(rename_all = "camelCase")]
+                struct Running<'a> {
+                    success: bool,
+                    status: &'static str,
+                    #[serde(flatten)]
+                    game: GameInfo<'a>,
+                    last_update_age_ms: Option<u64>,
+                }
+                let hub = &self.broker.inner.hub;
+                let (running, age) = hub.running();
+                rpc::result(
+                    &id,
+                    &Running {
+                        success: true,
+                        status: "success",
+                        game: GameInfo::new(hub.game(), running),
+                        last_update_age_ms: age,
+                    },
+                )
+            }
+        };
+        out.push(Utf8Bytes::from(reply));
+    }
+
+    fn set_required_features(&mut self, id: &Value, requested: &[String], format: DataFormat, out: &mut Vec<Utf8Bytes>) {
+        let catalogue = self.broker.catalogue();
+        let mut seen = HashSet::new();
+        let (mut supported, mut unsupported) = (Vec::new(), Vec::new());
+        for name in requested {
+            if !seen.insert(name.as_str()) {
+                continue;
+            }
+            match catalogue.id(name).filter(|&f| catalogue.get(f).is_some_and(|d| d.supported)) {
+                Some(f) => supported.push((f, name.clone())),
+                None => unsupported.push(name.clone()),
+            }
+        }
+        if supported.is_empty() {
+            const WHY: &str = "none of the requested features is supported";
+            out.push(Utf8Bytes::from(rpc::result(
+                id,
+                &serde_json::json!({
+                    "success": false, "status": "error", "error": WHY, "reason": WHY,
+                    "supportedFeatures": [], "unsupportedFeatures": unsupported,
+                }),
+            )));
+            return;
+        }
+        let mut set = FeatureSet::default();
+        for (f, _) in &supported {
+            set.insert(*f);
+        }
+        let hub = &self.broker.inner.hub;
+        let (rx, seq, snapshot) = hub.subscribe(&set, self.sub.is_none());
+        let names: Vec<String> = supported.iter().map(|(_, n)| n.clone()).collect();
+        match (self.sub.as_mut(), rx) {
+            (Some(sub), _) => {
+                // Keep the receiver, so nothing queued for the kept features is lost;
+                // events of newly added features start after this snapshot.
+                for (f, _) in &supported {
+                    if !sub.set.contains(*f) {
+                        if let Some(since) = sub.events_since.get_mut(usize::from(f.0)) {
+                            *since = seq;
+                        }
+                    }
+                }
+                sub.set = set;
+                sub.names = names.clone();
+                sub.format = format;
+                sub.info_since = seq;
+            }
+            (None, Some(rx)) => {
+                self.sub = Some(Subscription {
+                    set,
+                    names: names.clone(),
+                    format,
+                    rx,
+                    info_since: seq,
+                    events_since: vec![seq; catalogue.len()],
+                    first_seq: seq,
+                });
+            }
+            (None, None) => return,
+        }
+        if let Some(mut client) = self.broker.inner.clients.get_mut(&self.id) {
+            client.features = names.clone();
+        }
+        out.push(Utf8Bytes::from(rpc::result(
+            id,
+            &serde_json::json!({
+                "success": true, "status": "success",
+                "supportedFeatures": names, "unsupportedFeatures": unsupported,
+                "epoch": hub.epoch(), "seq": seq,
+            }),
+        )));
+        for entry in snapshot {
+            out.push(wire::info_update(entry.seq, &entry.feature, &entry.info, true, format));
+        }
+    }
+
+    fn get_info(&self) -> Value {
+        let mut res = Map::new();
+        let mut features = Map::new();
+        if let Some(sub) = &self.sub {
+            let (_, _, snapshot) = self.broker.inner.hub.subscribe(&sub.set, false);
+            for entry in snapshot {
+                let rendered = serde_json::to_value(InfoMap(&entry.info, sub.format)).unwrap_or_default();
+                if let Value::Object(categories) = rendered {
+                    for (category, keys) in categories {
+                        let slot = res.entry(category).or_insert_with(|| Value::Object(Map::new()));
+                        if let (Value::Object(slot), Value::Object(keys)) = (slot, keys) {
+                            slot.extend(keys);
+                        }
+                    }
+                }
+            }
+            for name in &sub.names {
+                features.insert(name.clone(), Value::from("True"));
+            }
+        }
+        res.insert("features".into(), Value::Object(features));
+        serde_json::json!({ "success": true, "status": "success", "res": res })
+    }
+}
+
+fn push_due(sub: &Subscription, batch: &Published, out: &mut Vec<Utf8Bytes>) {
+    for frame in &batch.frames {
+        if sub.wants(frame.seq, frame.target, frame.is_info) {
+            out.push(frame.bytes(sub.format));
+        }
+    }
+}
