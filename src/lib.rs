@@ -1,1 +1,274 @@
-//! Wardcast.
+//! Wardcast: Dota 2 Game State Integration in, Overwolf-compatible game events
+//! out over WebSocket.
+//!
+//! # Layout
+//! Data flows one way: GSI ingest → engine → broker.
+//! - `wardcast_gsi` answers the game's POSTs and queues parsed [`Snapshot`]s on
+//!   a bounded channel.
+//! - The pipeline task (here) feeds each snapshot to the pure
+//!   `wardcast_engine::Engine` and publishes what it returns to the
+//!   `wardcast_broker::Broker`, which fans it out to WebSocket clients.
+//! - [`run`] wires these on one listener: `POST /gsi` and `POST /`, `GET /ws`,
+//!   `GET /healthz`. The caller binds the listener and passes a shutdown future,
+//!   so tests run on `127.0.0.1:0`.
+//! - [`demo`] plays a simulated match into the pipeline until a real game posts;
+//!   [`record`] writes accepted bodies to a JSONL file; [`replay`] posts one back.
+
+pub mod demo;
+pub mod gsi_cfg;
+pub mod record;
+pub mod replay;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use wardcast_broker::{Batch, Broker, BrokerConfig, Catalogue, FeatureDef, GameIdentity, InfoKey};
+use wardcast_engine::{Engine, EngineConfig, Output, Support, CATALOGUE};
+use wardcast_gsi::{IngestConfig, IngestStats, Snapshot};
+
+pub use demo::DemoOptions;
+
+/// Overwolf's game class id for Dota 2.
+pub const DOTA2_CLASS_ID: u32 = 7314;
+
+/// How many parsed snapshots may wait for the engine. The game posts one at a
+/// time and waits for the reply, so this only fills if the engine stalls; the
+/// game then gets 503 and resends its full state.
+const INGEST_QUEUE: usize = 64;
+
+/// Everything `run` needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The GSI endpoint's settings.
+    pub ingest: IngestConfig,
+    /// The feature engine's settings.
+    pub engine: EngineConfig,
+    /// The broker's settings.
+    pub broker: BrokerConfig,
+    /// Append every accepted GSI body to this JSONL file.
+    pub record: Option<PathBuf>,
+    /// Play the demo match until a real game posts.
+    pub demo: Option<DemoOptions>,
+    /// After this long without a GSI body the game counts as stopped.
+    pub game_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            ingest: IngestConfig::default(),
+            engine: EngineConfig::default(),
+            broker: BrokerConfig {
+                game: GameIdentity {
+                    class_id: DOTA2_CLASS_ID,
+                    title: "Dota 2".into(),
+                },
+                ..BrokerConfig::default()
+            },
+            record: None,
+            demo: None,
+            game_timeout: Duration::from_secs(40),
+        }
+    }
+}
+
+/// Why Wardcast stopped or could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or socket operation failed.
+    #[error("{0}: {1}")]
+    Io(String, #[source] std::io::Error),
+    /// An input (file, argument) is invalid.
+    #[error("{0}")]
+    Input(String),
+    /// The broker refused its configuration.
+    #[error(transparent)]
+    Broker(#[from] wardcast_broker::Error),
+    /// The engine refused its configuration.
+    #[error(transparent)]
+    Engine(#[from] wardcast_engine::Error),
+}
+
+/// The broker's catalogue, built from the engine's.
+pub fn catalogue() -> Catalogue {
+    Catalogue::new(
+        CATALOGUE
+            .iter()
+            .map(|f| FeatureDef {
+                name: f.name.into(),
+                events: f.events.iter().map(|e| (*e).into()).collect(),
+                info: f
+                    .info
+                    .iter()
+                    .map(|(category, key)| InfoKey {
+                        category: (*category).into(),
+                        key: (*key).into(),
+                    })
+                    .collect(),
+                supported: f.support == Support::Supported,
+                reason: match f.support {
+                    Support::Supported => None,
+                    Support::Unsupported(why) => Some(why.into()),
+                },
+            })
+            .collect(),
+    )
+}
+
+/// Serves GSI ingest, the WebSocket broker and health on `listener` until
+/// `shutdown` completes; then closes every client with 1001.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), Error> {
+    let engine = Engine::new(config.engine.clone())?;
+    let broker = Broker::new(config.broker.clone(), catalogue())?;
+    let stats = Arc::new(IngestStats::default());
+    let (tx, rx) = mpsc::channel(INGEST_QUEUE);
+    let recorder = match &config.record {
+        Some(path) => Some(record::Recorder::open(path).await?),
+        None => None,
+    };
+    let stop = CancellationToken::new();
+    let demo = config.demo.clone().map(|options| {
+        let (demo_tx, demo_rx) = mpsc::channel(4);
+        let demo_stop = stop.child_token();
+        tokio::spawn(demo::play(options, demo_tx, demo_stop.clone()));
+        (demo_rx, demo_stop)
+    });
+    let pipeline = tokio::spawn(
+        Pipeline {
+            engine,
+            broker: broker.clone(),
+            recorder,
+            game_timeout: config.game_timeout,
+        }
+        .run(rx, demo, stop.clone()),
+    );
+
+    let app = Router::new()
+        .merge(wardcast_gsi::router(config.ingest.clone(), tx, stats))
+        .merge(wardcast_broker::http::router(broker.clone()))
+        .route("/healthz", get(|| async { "ok\n" }));
+    let listener = listener.tap_io(|tcp| {
+        // Frames are flushed once per snapshot already; Nagle would only add delay.
+        let _ = tcp.set_nodelay(true);
+    });
+    let http_stop = stop.clone();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { http_stop.cancelled().await });
+    let server = tokio::spawn(async move { server.await });
+
+    shutdown.await;
+    tracing::info!("shutting down");
+    stop.cancel();
+    broker.shutdown().await;
+    let _ = pipeline.await;
+    match server.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Error::Io("http server".into(), e)),
+        Err(e) => Err(Error::Input(format!("http server task failed: {e}"))),
+    }
+}
+
+/// The engine stage: snapshots in, batches out to the broker.
+struct Pipeline {
+    engine: Engine,
+    broker: Broker,
+    recorder: Option<record::Recorder>,
+    game_timeout: Duration,
+}
+
+impl Pipeline {
+    async fn run(
+        mut self,
+        mut real: mpsc::Receiver<Snapshot>,
+        mut demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
+        stop: CancellationToken,
+    ) {
+        let mut last_seen: Option<Instant> = None;
+        loop {
+            let demo_next = async {
+                match demo.as_mut() {
+                    Some((rx, _)) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let stale_at = last_seen.map(|t| t + self.game_timeout);
+            let stale = async {
+                match stale_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => break,
+                snapshot = real.recv() => {
+                    let Some(snapshot) = snapshot else { break };
+                    if let Some((_, demo_stop)) = demo.take() {
+                        demo_stop.cancel();
+                        tracing::info!("game connected: demo stopped");
+                        let reset = self.engine.reset();
+                        self.publish(reset);
+                    }
+                    if let Some(recorder) = &self.recorder {
+                        recorder.record(snapshot.received_at, snapshot.body.clone());
+                    }
+                    self.handle(snapshot, &mut last_seen);
+                }
+                Some(snapshot) = demo_next => self.handle(snapshot, &mut last_seen),
+                () = stale => {
+                    tracing::info!("no game state for {:?}: game stopped", self.game_timeout);
+                    last_seen = None;
+                    self.broker.set_game_running(false);
+                    let reset = self.engine.reset();
+                    self.publish(reset);
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, snapshot: Snapshot, last_seen: &mut Option<Instant>) {
+        if last_seen.is_none() {
+            self.broker.set_game_running(true);
+        }
+        *last_seen = Some(Instant::now());
+        self.broker.touch_game();
+        let output = self.engine.process(snapshot.state);
+        self.publish(output);
+    }
+
+    fn publish(&self, output: Output) {
+        if output.is_empty() {
+            return;
+        }
+        let catalogue = self.broker.catalogue();
+        let mut batch = Batch::default();
+        for event in output.events {
+            if let Some(id) = catalogue.id(event.feature) {
+                batch.event(id, event.name, event.data);
+            }
+        }
+        for change in output.info {
+            if let Some(id) = catalogue.id(change.feature) {
+                batch.info(id, change.category, change.key, change.value);
+            }
+        }
+        self.broker.publish(batch);
+    }
+}

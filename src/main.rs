@@ -1,1 +1,199 @@
-fn main() {}
+//! The `wardcast` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use tokio::net::TcpListener;
+use wardcast::{gsi_cfg, replay, Config, DemoOptions};
+
+/// Dota 2 Game State Integration in, Overwolf-compatible game events out over WebSocket.
+#[derive(Debug, Parser)]
+#[command(name = "wardcast", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the broker (the default when no subcommand is given).
+    Serve(ServeArgs),
+    /// Run the broker with the built-in demo match playing until a game connects
+    /// (the same as `serve --demo`).
+    Demo(ServeArgs),
+    /// Post a recording to a running broker at the recorded pace.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address of the one HTTP port: GSI (POST /gsi), WebSocket (GET /ws), health (GET /healthz).
+    #[arg(long, default_value = "127.0.0.1:7314", env = "WARDCAST_LISTEN")]
+    listen: SocketAddr,
+    /// Largest accepted GSI body in bytes; larger bodies get 413.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_gsi_body: usize,
+    /// Require this `auth.token` in GSI bodies; others get 401 and are dropped.
+    #[arg(long, env = "WARDCAST_GSI_TOKEN")]
+    gsi_token: Option<String>,
+    /// Append every accepted GSI body to this file, one JSON line each.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Play the built-in demo match in a loop until a real game posts.
+    #[arg(long)]
+    demo: bool,
+    /// Demo playback speed (2 = twice as fast).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Game-clock seconds within which consecutive kills make a multi-kill label.
+    #[arg(long, default_value_t = 18, value_name = "SECS")]
+    multikill_window: i64,
+}
+
+#[derive(Debug, Args)]
+struct ReplayArgs {
+    /// A recording from `serve --record` (JSON lines) or a JSON array of GSI bodies.
+    file: PathBuf,
+    /// Playback speed (2 = twice as fast).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Where to post.
+    #[arg(long, default_value = "http://127.0.0.1:7314/gsi")]
+    target: String,
+    /// Gap between bodies of a JSON array, which carry no times.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    interval_ms: u64,
+    /// Set `auth.token` in every body (for a broker run with --gsi-token).
+    #[arg(long)]
+    token: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wardcast: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => serve(cli.serve, false).await,
+            Some(Command::Serve(args)) => serve(args, false).await,
+            Some(Command::Demo(args)) => serve(args, true).await,
+            Some(Command::Replay(args)) => replay_cmd(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wardcast: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error> {
+    let mut config = Config::default();
+    config.ingest.max_body = args.max_gsi_body;
+    config.ingest.token = args.gsi_token.clone();
+    config.engine.multikill_window_secs = args.multikill_window;
+    config.record = args.record.clone();
+    if demo || args.demo {
+        config.demo = Some(DemoOptions {
+            speed: args.speed,
+            ..DemoOptions::default()
+        });
+    }
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| wardcast::Error::Io(format!("cannot listen on {}", args.listen), e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| wardcast::Error::Io("cannot read the listening address".into(), e))?;
+    print_banner(local, &args, config.demo.is_some());
+    wardcast::run(config, listener, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool) {
+    println!(
+        "wardcast {} listening on {local}",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("  WebSocket:  ws://{local}/ws");
+    println!("  GSI:        {}", gsi_cfg::gsi_uri(local));
+    println!("  health:     http://{local}/healthz");
+    if demo {
+        println!("  demo match: playing until a game connects");
+    }
+    if let Some(path) = &args.record {
+        println!("  recording:  {}", path.display());
+    }
+    println!();
+    println!("Save this as <Dota 2>/game/dota/cfg/gamestate_integration/gamestate_integration_wardcast.cfg,");
+    println!("add -gamestateintegration to Dota 2's launch options, and restart the game:");
+    println!();
+    print!("{}", gsi_cfg::render(local, args.gsi_token.as_deref()));
+    if args.gsi_token.is_none() {
+        println!();
+        println!("(no --gsi-token set: any program on this machine can post game state)");
+    }
+    println!();
+}
+
+async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, wardcast::Error> {
+    let options = replay::ReplayOptions {
+        file: args.file,
+        target: args.target,
+        speed: args.speed,
+        interval: Duration::from_millis(args.interval_ms),
+        token: args.token,
+    };
+    let summary = replay::replay(&options).await?;
+    Ok(if summary.refused == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

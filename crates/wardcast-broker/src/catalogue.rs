@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The index of a feature in the [`Catalogue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FeatureId(pub u16);
 
 /// One info key a feature writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InfoKey {
     /// The info category.
     pub category: String,
@@ -18,7 +18,7 @@ pub struct InfoKey {
 }
 
 /// One feature as a client sees it in `getFeatures`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureDef {
     /// The feature name.
     pub name: String,
@@ -29,7 +29,7 @@ pub struct FeatureDef {
     /// Whether the publisher produces it.
     pub supported: bool,
     /// Why it is not supported, when it is not.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 

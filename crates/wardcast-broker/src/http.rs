@@ -34,7 +34,9 @@ pub fn router(broker: Broker) -> Router {
         broker,
         open: AtomicUsize::new(0),
     });
-    Router::new().route("/ws", get(upgrade)).with_state(endpoint)
+    Router::new()
+        .route("/ws", get(upgrade))
+        .with_state(endpoint)
 }
 
 /// The tungstenite settings: small read and write buffers per connection (the
@@ -60,8 +62,14 @@ fn check_upgrade(headers: &HeaderMap) -> Result<String, Error> {
     if !has_token(header::UPGRADE, "websocket") || !has_token(header::CONNECTION, "upgrade") {
         return Err(Error::Upgrade("expected a websocket upgrade request"));
     }
-    if headers.get(header::SEC_WEBSOCKET_VERSION).map(HeaderValue::as_bytes) != Some(b"13") {
-        return Err(Error::Upgrade("unsupported websocket version (expected 13)"));
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        return Err(Error::Upgrade(
+            "unsupported websocket version (expected 13)",
+        ));
     }
     let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
@@ -85,7 +93,11 @@ async fn upgrade(
     if endpoint.open.fetch_add(1, Ordering::AcqRel) >= max {
         endpoint.open.fetch_sub(1, Ordering::AcqRel);
         tracing::warn!(max, "connection limit reached, refusing {peer}");
-        return (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", Error::TooManyConnections)).into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{}\n", Error::TooManyConnections),
+        )
+            .into_response();
     }
     let on_upgrade = hyper::upgrade::on(&mut request);
     let config = ws_config(&endpoint.broker);

@@ -17,21 +17,12 @@ use crate::catalogue::{Catalogue, FeatureId, FeatureSet};
 use crate::wire::{Frame, Payload, Target};
 
 /// The game a broker serves, as `getRunningGameInfo` reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GameIdentity {
     /// Overwolf's game class id (Dota 2: 7314).
     pub class_id: u32,
     /// The window title (`"Dota 2"`).
     pub title: String,
-}
-
-impl Default for GameIdentity {
-    fn default() -> Self {
-        Self {
-            class_id: 0,
-            title: String::new(),
-        }
-    }
 }
 
 impl GameIdentity {
@@ -139,12 +130,20 @@ impl Hub {
         Self {
             state: Mutex::new(State {
                 seq: 0,
-                info: catalogue.features().iter().map(|_| FeatureInfo::default()).collect(),
+                info: catalogue
+                    .features()
+                    .iter()
+                    .map(|_| FeatureInfo::default())
+                    .collect(),
                 running: false,
                 last_touch: None,
             }),
             tx,
-            names: catalogue.features().iter().map(|f| f.name.clone()).collect(),
+            names: catalogue
+                .features()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect(),
             epoch: uuid::Uuid::new_v4().to_string(),
             game,
         }
@@ -169,7 +168,10 @@ impl Hub {
     }
 
     fn name(&self, id: FeatureId) -> String {
-        self.names.get(usize::from(id.0)).cloned().unwrap_or_default()
+        self.names
+            .get(usize::from(id.0))
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn publish(&self, batch: Batch) {
@@ -215,7 +217,9 @@ impl Hub {
             running,
         };
         let frame = Frame::new(st.seq, Target::Subscribed, payload);
-        let _ = self.tx.send(Arc::new(Published { frames: vec![frame] }));
+        let _ = self.tx.send(Arc::new(Published {
+            frames: vec![frame],
+        }));
     }
 
     pub fn touch(&self) {
@@ -244,14 +248,20 @@ impl Hub {
         &self,
         set: &FeatureSet,
         with_receiver: bool,
-    ) -> (Option<broadcast::Receiver<Arc<Published>>>, u64, Vec<SnapshotEntry>) {
+    ) -> (
+        Option<broadcast::Receiver<Arc<Published>>>,
+        u64,
+        Vec<SnapshotEntry>,
+    ) {
         let st = self.lock();
         let rx = with_receiver.then(|| self.tx.subscribe());
         let mut entries: Vec<SnapshotEntry> = st
             .info
             .iter()
             .enumerate()
-            .filter(|(i, f)| !f.info.is_empty() && u16::try_from(*i).is_ok_and(|i| set.contains(FeatureId(i))))
+            .filter(|(i, f)| {
+                !f.info.is_empty() && u16::try_from(*i).is_ok_and(|i| set.contains(FeatureId(i)))
+            })
             .map(|(i, f)| SnapshotEntry {
                 seq: f.seq,
                 feature: self.names.get(i).cloned().unwrap_or_default(),

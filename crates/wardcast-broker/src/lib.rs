@@ -13,12 +13,14 @@
 //! - `session`: one task per connection. It decodes requests, filters the
 //!   ring by the client's features, feeds every frame due and flushes once.
 //! - [`http`]: the `GET /ws` upgrade into a tokio-tungstenite stream.
+//! - [`protocol`]: owned, typed messages of the protocol, for clients and tests.
 //! - [`Error`]: the crate's error type.
 
 mod catalogue;
 mod error;
-mod hub;
 pub mod http;
+mod hub;
+pub mod protocol;
 mod rpc;
 mod session;
 mod wire;
@@ -148,7 +150,11 @@ impl Broker {
 
     /// The connected clients.
     pub fn clients(&self) -> Vec<ClientInfo> {
-        self.inner.clients.iter().map(|e| e.value().clone()).collect()
+        self.inner
+            .clients
+            .iter()
+            .map(|e| e.value().clone())
+            .collect()
     }
 
     /// The number of connected clients.
@@ -165,9 +171,16 @@ impl Broker {
     pub async fn shutdown(&self) {
         self.inner.shutdown.cancel();
         self.inner.tasks.close();
-        let grace = self.inner.config.shutdown_grace + self.inner.config.write_timeout.min(Duration::from_secs(1));
-        if tokio::time::timeout(grace, self.inner.tasks.wait()).await.is_err() {
-            tracing::warn!(remaining = self.inner.tasks.len(), "shutdown grace elapsed with connections still open");
+        let grace = self.inner.config.shutdown_grace
+            + self.inner.config.write_timeout.min(Duration::from_secs(1));
+        if tokio::time::timeout(grace, self.inner.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                remaining = self.inner.tasks.len(),
+                "shutdown grace elapsed with connections still open"
+            );
         }
     }
 

@@ -25,7 +25,10 @@ pub(crate) const MAX_NAME_LEN: usize = 256;
 /// A decoded request.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Request {
-    SetRequiredFeatures { features: Vec<String>, format: DataFormat },
+    SetRequiredFeatures {
+        features: Vec<String>,
+        format: DataFormat,
+    },
     GetInfo,
     GetFeatures,
     GetRunningGameInfo,
@@ -52,16 +55,33 @@ pub(crate) fn decode(text: &str) -> Result<(Value, Request), RpcError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| err(&Value::Null, code::PARSE_ERROR, format!("parse error: {e}")))?;
     let Value::Object(mut obj) = value else {
-        return Err(err(&Value::Null, code::INVALID_REQUEST, "a request must be a JSON object"));
+        return Err(err(
+            &Value::Null,
+            code::INVALID_REQUEST,
+            "a request must be a JSON object",
+        ));
     };
     let id = match obj.remove("id") {
         Some(id @ (Value::String(_) | Value::Number(_))) => id,
-        Some(_) => return Err(err(&Value::Null, code::INVALID_REQUEST, "id must be a string or a number")),
+        Some(_) => {
+            return Err(err(
+                &Value::Null,
+                code::INVALID_REQUEST,
+                "id must be a string or a number",
+            ))
+        }
         None => return Err(err(&Value::Null, code::INVALID_REQUEST, "id is required")),
     };
-    if let Some(unknown) = obj.keys().find(|k| !matches!(k.as_str(), "jsonrpc" | "method" | "params")) {
+    if let Some(unknown) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "jsonrpc" | "method" | "params"))
+    {
         let shown: String = unknown.chars().take(64).collect();
-        return Err(err(&id, code::INVALID_REQUEST, format!("unknown member {shown:?}")));
+        return Err(err(
+            &id,
+            code::INVALID_REQUEST,
+            format!("unknown member {shown:?}"),
+        ));
     }
     if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(err(&id, code::INVALID_REQUEST, "jsonrpc must be \"2.0\""));
@@ -77,7 +97,11 @@ pub(crate) fn decode(text: &str) -> Result<(Value, Request), RpcError> {
         "getRunningGameInfo" => no_params(&id, params, Request::GetRunningGameInfo)?,
         other => {
             let shown: String = other.chars().take(64).collect();
-            return Err(err(&id, code::METHOD_NOT_FOUND, format!("unknown method {shown:?}")));
+            return Err(err(
+                &id,
+                code::METHOD_NOT_FOUND,
+                format!("unknown method {shown:?}"),
+            ));
         }
     };
     Ok((id, request))
@@ -87,7 +111,11 @@ fn no_params(id: &Value, params: Option<&Value>, request: Request) -> Result<Req
     match params {
         None => Ok(request),
         Some(Value::Object(o)) if o.is_empty() => Ok(request),
-        Some(_) => Err(err(id, code::INVALID_PARAMS, "this method takes no params: omit them or send {}")),
+        Some(_) => Err(err(
+            id,
+            code::INVALID_PARAMS,
+            "this method takes no params: omit them or send {}",
+        )),
     }
 }
 
@@ -98,7 +126,10 @@ fn set_required_features(id: &Value, params: Option<&Value>) -> Result<Request, 
     };
     // Unknown params are refused, so a client using a newer optional param
     // against an older broker gets a clear error rather than silent misbehaviour.
-    if let Some(unknown) = params.keys().find(|k| !matches!(k.as_str(), "features" | "dataFormat")) {
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| !matches!(k.as_str(), "features" | "dataFormat"))
+    {
         let shown: String = unknown.chars().take(64).collect();
         return Err(invalid(&format!("unknown param {shown:?}")));
     }
@@ -171,20 +202,38 @@ mod tests {
         let code_of = |t: &str| decode(t).map(|_| 0).unwrap_or_else(|e| e.code);
         assert_eq!(code_of("{"), code::PARSE_ERROR);
         assert_eq!(code_of("[1]"), code::INVALID_REQUEST);
-        assert_eq!(code_of(r#"{"jsonrpc":"2.0","method":"getInfo"}"#), code::INVALID_REQUEST);
-        assert_eq!(code_of(r#"{"jsonrpc":"1.0","id":1,"method":"getInfo"}"#), code::INVALID_REQUEST);
-        assert_eq!(code_of(r#"{"jsonrpc":"2.0","id":1,"method":"nope"}"#), code::METHOD_NOT_FOUND);
-        assert_eq!(code_of(r#"{"jsonrpc":"2.0","id":1,"method":"getInfo","extra":1}"#), code::INVALID_REQUEST);
         assert_eq!(
-            code_of(r#"{"jsonrpc":"2.0","id":1,"method":"setRequiredFeatures","params":{"features":[],"x":1}}"#),
+            code_of(r#"{"jsonrpc":"2.0","method":"getInfo"}"#),
+            code::INVALID_REQUEST
+        );
+        assert_eq!(
+            code_of(r#"{"jsonrpc":"1.0","id":1,"method":"getInfo"}"#),
+            code::INVALID_REQUEST
+        );
+        assert_eq!(
+            code_of(r#"{"jsonrpc":"2.0","id":1,"method":"nope"}"#),
+            code::METHOD_NOT_FOUND
+        );
+        assert_eq!(
+            code_of(r#"{"jsonrpc":"2.0","id":1,"method":"getInfo","extra":1}"#),
+            code::INVALID_REQUEST
+        );
+        assert_eq!(
+            code_of(
+                r#"{"jsonrpc":"2.0","id":1,"method":"setRequiredFeatures","params":{"features":[],"x":1}}"#
+            ),
             code::INVALID_PARAMS
         );
         assert_eq!(
-            code_of(r#"{"jsonrpc":"2.0","id":1,"method":"setRequiredFeatures","params":{"features":[1]}}"#),
+            code_of(
+                r#"{"jsonrpc":"2.0","id":1,"method":"setRequiredFeatures","params":{"features":[1]}}"#
+            ),
             code::INVALID_PARAMS
         );
         assert_eq!(
-            code_of(r#"{"jsonrpc":"2.0","id":1,"method":"setRequiredFeatures","params":{"features":[],"dataFormat":"xml"}}"#),
+            code_of(
+                r#"{"jsonrpc":"2.0","id":1,"method":"setRequiredFeatures","params":{"features":[],"dataFormat":"xml"}}"#
+            ),
             code::INVALID_PARAMS
         );
     }

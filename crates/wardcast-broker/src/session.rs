@@ -55,7 +55,11 @@ impl Subscription {
                     && if is_info {
                         seq > self.info_since
                     } else {
-                        seq > self.events_since.get(usize::from(id.0)).copied().unwrap_or(0)
+                        seq > self
+                            .events_since
+                            .get(usize::from(id.0))
+                            .copied()
+                            .unwrap_or(0)
                     }
             }
         }
@@ -109,7 +113,15 @@ where
             code: CloseCode::from(code),
             reason: reason.into(),
         };
-        let _ = timeout(broker.inner.config.write_timeout.min(std::time::Duration::from_secs(2)), ws.send(Message::Close(Some(frame)))).await;
+        let _ = timeout(
+            broker
+                .inner
+                .config
+                .write_timeout
+                .min(std::time::Duration::from_secs(2)),
+            ws.send(Message::Close(Some(frame))),
+        )
+        .await;
     }
     broker.inner.clients.remove(&id);
     tracing::debug!(conn = id, "client disconnected");
@@ -225,7 +237,11 @@ impl Session {
         tracing::info!(conn = self.id, peer = %self.peer, "slow consumer, closing with 4008");
         let seq = self.broker.inner.hub.next_seq();
         let note = wire::error_notification(seq, "slow_consumer");
-        let _ = timeout(self.broker.inner.config.write_timeout, ws.feed(Message::Text(note))).await;
+        let _ = timeout(
+            self.broker.inner.config.write_timeout,
+            ws.feed(Message::Text(note)),
+        )
+        .await;
         End::Close(CLOSE_SLOW_CONSUMER, "slow consumer")
     }
 
@@ -281,7 +297,13 @@ impl Session {
         out.push(Utf8Bytes::from(reply));
     }
 
-    fn set_required_features(&mut self, id: &Value, requested: &[String], format: DataFormat, out: &mut Vec<Utf8Bytes>) {
+    fn set_required_features(
+        &mut self,
+        id: &Value,
+        requested: &[String],
+        format: DataFormat,
+        out: &mut Vec<Utf8Bytes>,
+    ) {
         let catalogue = self.broker.catalogue();
         let mut seen = HashSet::new();
         let (mut supported, mut unsupported) = (Vec::new(), Vec::new());
@@ -289,7 +311,10 @@ impl Session {
             if !seen.insert(name.as_str()) {
                 continue;
             }
-            match catalogue.id(name).filter(|&f| catalogue.get(f).is_some_and(|d| d.supported)) {
+            match catalogue
+                .id(name)
+                .filter(|&f| catalogue.get(f).is_some_and(|d| d.supported))
+            {
                 Some(f) => supported.push((f, name.clone())),
                 None => unsupported.push(name.clone()),
             }
@@ -353,7 +378,13 @@ impl Session {
             }),
         )));
         for entry in snapshot {
-            out.push(wire::info_update(entry.seq, &entry.feature, &entry.info, true, format));
+            out.push(wire::info_update(
+                entry.seq,
+                &entry.feature,
+                &entry.info,
+                true,
+                format,
+            ));
         }
     }
 
@@ -363,10 +394,13 @@ impl Session {
         if let Some(sub) = &self.sub {
             let (_, _, snapshot) = self.broker.inner.hub.subscribe(&sub.set, false);
             for entry in snapshot {
-                let rendered = serde_json::to_value(InfoMap(&entry.info, sub.format)).unwrap_or_default();
+                let rendered =
+                    serde_json::to_value(InfoMap(&entry.info, sub.format)).unwrap_or_default();
                 if let Value::Object(categories) = rendered {
                     for (category, keys) in categories {
-                        let slot = res.entry(category).or_insert_with(|| Value::Object(Map::new()));
+                        let slot = res
+                            .entry(category)
+                            .or_insert_with(|| Value::Object(Map::new()));
                         if let (Value::Object(slot), Value::Object(keys)) = (slot, keys) {
                             slot.extend(keys);
                         }

@@ -45,9 +45,10 @@ struct InfoValue<'a>(&'a Value, DataFormat);
 impl Serialize for InfoValue<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match (self.1, self.0) {
-            (DataFormat::String, v @ (Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_))) => {
-                s.serialize_str(&v.to_string())
-            }
+            (
+                DataFormat::String,
+                v @ (Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_)),
+            ) => s.serialize_str(&v.to_string()),
             (_, v) => v.serialize(s),
         }
     }
@@ -105,9 +106,15 @@ impl Serialize for Events<'_> {
 #[derive(Debug)]
 pub(crate) enum Payload {
     /// `onNewEvents` for one feature.
-    Events { feature: String, events: Vec<EventItem> },
+    Events {
+        feature: String,
+        events: Vec<EventItem>,
+    },
     /// `onInfoUpdates2` for one feature: category → key → value.
-    Info { feature: String, info: Map<String, Value> },
+    Info {
+        feature: String,
+        info: Map<String, Value>,
+    },
     /// `onGameInfoUpdated`.
     GameInfo { game: GameIdentity, running: bool },
 }
@@ -130,7 +137,13 @@ fn notification<P: Serialize>(method: &str, params: P) -> Utf8Bytes {
 }
 
 /// Renders an `onInfoUpdates2` notification.
-pub(crate) fn info_update(seq: u64, feature: &str, info: &Map<String, Value>, snapshot: bool, format: DataFormat) -> Utf8Bytes {
+pub(crate) fn info_update(
+    seq: u64,
+    feature: &str,
+    info: &Map<String, Value>,
+    snapshot: bool,
+    format: DataFormat,
+) -> Utf8Bytes {
     #[derive(Serialize)]
     struct Params<'a> {
         seq: u64,
@@ -197,7 +210,11 @@ impl Payload {
                         game_info: GameInfo::new(game, *running),
                         running_changed: true,
                         game_changed: false,
-                        reason: [if *running { "gameLaunched" } else { "gameTerminated" }],
+                        reason: [if *running {
+                            "gameLaunched"
+                        } else {
+                            "gameTerminated"
+                        }],
                     },
                 )
             }
@@ -320,7 +337,9 @@ mod tests {
             r#"{"jsonrpc":"2.0","method":"onInfoUpdates2","params":{"seq":18,"feature":"match_info","info":{"team_score":{"team_score":"{\"radiant\":12,\"dire\":13}"},"me":{"hero":"invoker","mmr":null}}}}"#
         );
         let o = info_update(18, "match_info", &info, true, DataFormat::Object);
-        assert!(o.as_str().contains(r#""team_score":{"radiant":12,"dire":13}"#));
+        assert!(o
+            .as_str()
+            .contains(r#""team_score":{"radiant":12,"dire":13}"#));
         assert!(o.as_str().ends_with(r#""snapshot":true}}"#));
     }
 }

@@ -150,7 +150,11 @@ mod tests {
             if let Support::Unsupported(why) = f.support {
                 assert!(!why.is_empty(), "{} needs a reason", f.name);
             }
-            assert!(!f.events.is_empty() || !f.info.is_empty(), "{} yields nothing", f.name);
+            assert!(
+                !f.events.is_empty() || !f.info.is_empty(),
+                "{} yields nothing",
+                f.name
+            );
         }
     }
 }

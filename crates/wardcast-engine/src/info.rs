@@ -13,7 +13,13 @@ pub(crate) struct InfoDb {
 impl InfoDb {
     /// Stores a value and reports whether it changed. Setting `null` on an
     /// unknown key is not a change.
-    pub fn set(&mut self, feature: &'static str, category: &'static str, key: &'static str, value: Value) -> bool {
+    pub fn set(
+        &mut self,
+        feature: &'static str,
+        category: &'static str,
+        key: &'static str,
+        value: Value,
+    ) -> bool {
         let slot = (feature, category, key);
         match self.values.get(&slot) {
             Some(old) if *old == value => false,

@@ -140,7 +140,13 @@ impl Sink<'_> {
     }
 
     /// Sets an info key; a change is emitted only if the value differs from the stored one.
-    pub fn info(&mut self, feature: &'static str, category: &'static str, key: &'static str, value: Value) {
+    pub fn info(
+        &mut self,
+        feature: &'static str,
+        category: &'static str,
+        key: &'static str,
+        value: Value,
+    ) {
         if self.info.set(feature, category, key, value.clone()) {
             self.changes.push(InfoChange {
                 feature,
@@ -170,7 +176,10 @@ impl Engine {
     /// Processes the next snapshot and returns what changed since the previous one.
     pub fn process(&mut self, next: GameState) -> Output {
         let mode = next.mode();
-        let same_match = self.prev.as_ref().is_some_and(|prev| same_match(prev, &next));
+        let same_match = self
+            .prev
+            .as_ref()
+            .is_some_and(|prev| same_match(prev, &next));
         if !same_match {
             self.trackers.new_match();
         }
@@ -197,6 +206,29 @@ impl Engine {
         self.mode = Some(mode);
         self.prev = Some(next);
         out
+    }
+
+    /// Forgets everything, as if the engine were new, and returns a `null` reset
+    /// for every info key that had a value, so consumers clear their state too.
+    pub fn reset(&mut self) -> Output {
+        let info = self
+            .info
+            .iter()
+            .map(|(feature, category, key, _)| InfoChange {
+                feature,
+                category,
+                key,
+                value: Value::Null,
+            })
+            .collect();
+        *self = Self {
+            config: self.config.clone(),
+            ..Self::default()
+        };
+        Output {
+            events: Vec::new(),
+            info,
+        }
     }
 
     /// The current value of every info key, by feature, in catalogue order.

@@ -54,7 +54,10 @@ fn check(path: &Path, actual: Value, failures: &mut Vec<String>) {
         return;
     }
     if !path.exists() {
-        failures.push(format!("{}: missing (run with UPDATE_EXPECT=1)", path.display()));
+        failures.push(format!(
+            "{}: missing (run with UPDATE_EXPECT=1)",
+            path.display()
+        ));
         return;
     }
     let expected = read_json(path);
@@ -68,7 +71,9 @@ fn check(path: &Path, actual: Value, failures: &mut Vec<String>) {
 }
 
 fn dirs(sub: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(sub);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(sub);
     let mut out: Vec<_> = fs::read_dir(&root)
         .expect("fixture folder")
         .map(|e| e.expect("dir entry").path())

@@ -108,13 +108,18 @@ pub fn router(config: IngestConfig, tx: mpsc::Sender<Snapshot>, stats: Arc<Inges
         .with_state(state)
 }
 
-async fn handle(State(ingest): State<Arc<Ingest>>, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> Response {
+async fn handle(
+    State(ingest): State<Arc<Ingest>>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
     let received_at = Instant::now();
     let result = match body {
         Ok(body) => ingest.accept(body, received_at),
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Error::TooLarge {
-            limit: ingest.config.max_body,
-        }),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(Error::TooLarge {
+                limit: ingest.config.max_body,
+            })
+        }
         Err(rejection) => Err(Error::Parse(model::ParseError {
             path: String::new(),
             message: rejection.body_text(),
@@ -161,7 +166,10 @@ impl Ingest {
     /// Logs a wrong token at most once per [`AUTH_WARNING_INTERVAL`]; the token itself is never logged.
     fn warn_wrong_token(&self, present: bool) {
         let now = Instant::now();
-        let mut last = self.last_auth_warning.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = self
+            .last_auth_warning
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if last.is_some_and(|t| now.duration_since(t) < AUTH_WARNING_INTERVAL) {
             return;
         }

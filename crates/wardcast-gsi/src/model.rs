@@ -409,11 +409,8 @@ impl GameState {
             .player
             .as_ref()
             .is_some_and(|p| p.team2.is_some() || p.team3.is_some());
-        let spectator_team = self
-            .player
-            .as_ref()
-            .and_then(|p| p.team_name.as_deref())
-            == Some("spectator");
+        let spectator_team =
+            self.player.as_ref().and_then(|p| p.team_name.as_deref()) == Some("spectator");
         if nested || spectator_team || map.radiant_ward_purchase_cooldown.is_some() {
             return Mode::Spectating;
         }

@@ -23,7 +23,11 @@ impl MultiKill {
             // Without a clock, kills seen in one snapshot still chain (see `run`).
             _ => false,
         };
-        self.chain = if within { self.chain.saturating_add(1) } else { 1 };
+        self.chain = if within {
+            self.chain.saturating_add(1)
+        } else {
+            1
+        };
         if clock.is_some() {
             self.last_kill_clock = clock;
         }

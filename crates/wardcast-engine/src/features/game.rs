@@ -41,7 +41,11 @@ pub(crate) fn run_state(step: &Step<'_>, sink: &mut Sink<'_>) {
                 }
             }
         }
-        sink.event("game_state_changed", "game_state_changed", Value::Object(data));
+        sink.event(
+            "game_state_changed",
+            "game_state_changed",
+            Value::Object(data),
+        );
     }
     sink.info("game", "game", "game_state", step.mode.as_str().into());
 
@@ -67,7 +71,11 @@ pub(crate) fn run_end(step: &Step<'_>, tracker: &mut Tracker, sink: &mut Sink<'_
     let Some(map) = step.next.map.as_ref() else {
         return;
     };
-    let Some(winner) = map.win_team.as_deref().filter(|w| matches!(*w, "radiant" | "dire")) else {
+    let Some(winner) = map
+        .win_team
+        .as_deref()
+        .filter(|w| matches!(*w, "radiant" | "dire"))
+    else {
         return;
     };
     let Some(prev_map) = step.prev.and_then(|p| p.map.as_ref()) else {

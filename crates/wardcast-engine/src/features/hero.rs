@@ -11,7 +11,11 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
     // The first level appears with the hero at spawn and is no level-up.
     if let Some((from, to)) = increase(prev, next) {
         for level in from + 1..=to {
-            sink.event("hero_leveled_up", "hero_leveled_up", json!({ "hero_level": level }));
+            sink.event(
+                "hero_leveled_up",
+                "hero_leveled_up",
+                json!({ "hero_level": level }),
+            );
         }
     }
 }

@@ -22,12 +22,27 @@ pub(crate) fn run(step: &Step<'_>, tracker: &mut Tracker, sink: &mut Sink<'_>) {
         return;
     };
     if let Some(matchid) = map.matchid.as_deref() {
-        let known = tracker.current.as_ref().is_some_and(|(id, _)| id == matchid);
-        if !known {
+        let known = tracker
+            .current
+            .as_ref()
+            .is_some_and(|(id, _)| id == matchid);
+        // The game sends "0" while a match initialises and its real id after:
+        // that is still the same match, so its pseudo id stays.
+        let assigned = tracker.current.as_ref().is_some_and(|(id, _)| id == "0") && matchid != "0";
+        if assigned {
+            if let Some((id, _)) = tracker.current.as_mut() {
+                *id = matchid.to_string();
+            }
+        } else if !known {
             // Bot and local games all have match id "0"; tell them apart by
             // when the match started on the game's clock.
             let key = if matchid == "0" {
-                let started = step.next.provider.as_ref().and_then(|p| p.timestamp).unwrap_or(0)
+                let started = step
+                    .next
+                    .provider
+                    .as_ref()
+                    .and_then(|p| p.timestamp)
+                    .unwrap_or(0)
                     - map.game_time.unwrap_or(0);
                 format!("0@{started}")
             } else {
@@ -37,7 +52,12 @@ pub(crate) fn run(step: &Step<'_>, tracker: &mut Tracker, sink: &mut Sink<'_>) {
             tracker.current = Some((matchid.to_string(), pseudo));
         }
         if let Some((_, pseudo)) = &tracker.current {
-            sink.info("match_info", "match_info", "pseudo_match_id", pseudo.as_str().into());
+            sink.info(
+                "match_info",
+                "match_info",
+                "pseudo_match_id",
+                pseudo.as_str().into(),
+            );
         }
     }
     if let (Some(radiant), Some(dire)) = (map.radiant_score, map.dire_score) {

@@ -11,7 +11,11 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
         return;
     }
     if let Some(player) = step.next.local_player() {
-        if let Some(team) = player.team_name.as_deref().filter(|t| matches!(*t, "radiant" | "dire")) {
+        if let Some(team) = player
+            .team_name
+            .as_deref()
+            .filter(|t| matches!(*t, "radiant" | "dire"))
+        {
             sink.info("me", "me", "team", team.into());
         }
         if let Some(id) = player.steamid.as_deref() {

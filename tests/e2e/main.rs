@@ -1,0 +1,11 @@
+//! End-to-end tests: a real broker on `127.0.0.1:0`, real WebSocket clients,
+//! real HTTP posts. Every message a client receives is validated against the
+//! JSON Schema of `protocol/schemas/`. Every await has a timeout; no test sleeps
+//! to synchronize: a test waits for an observable message instead.
+
+mod util;
+
+mod binary;
+mod protocol_examples;
+mod requests;
+mod serving;

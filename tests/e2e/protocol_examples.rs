@@ -1,0 +1,56 @@
+//! Every example in `protocol/examples/` matches its schema and round-trips
+//! unchanged through the typed messages of `wardcast_broker::protocol`.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use wardcast_broker::protocol::*;
+
+use crate::util::*;
+
+fn round_trip<T: DeserializeOwned + Serialize>(name: &str, value: &Value) {
+    let typed: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let back = serde_json::to_value(&typed).expect("serialize");
+    assert_eq!(&back, value, "{name} changed in a round trip");
+}
+
+#[test]
+fn examples_match_schemas_and_round_trip_through_the_types() {
+    let dir = repo().join("protocol/examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("examples") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let Some(stem) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let schema: Vec<&str> = stem.split('.').take(2).collect();
+        let (kind, method) = (schema[0], schema[1]);
+        let value = read_json(&path);
+        assert_schema(&format!("{kind}.{method}"), &value);
+        match (kind, method) {
+            ("request", "setRequiredFeatures") => {
+                round_trip::<Request>(&name, &value);
+                round_trip::<SetRequiredFeaturesParams>(&name, &value["params"]);
+            }
+            ("request", _) => round_trip::<Request>(&name, &value),
+            ("response", "setRequiredFeatures") => {
+                round_trip::<Response<SetRequiredFeaturesResult>>(&name, &value)
+            }
+            ("response", "getInfo") => round_trip::<Response<GetInfoResult>>(&name, &value),
+            ("response", "getFeatures") => round_trip::<Response<GetFeaturesResult>>(&name, &value),
+            ("response", "getRunningGameInfo") => {
+                round_trip::<Response<RunningGameInfoResult>>(&name, &value)
+            }
+            ("response", "error") => round_trip::<Response<Value>>(&name, &value),
+            ("notification", _) => round_trip::<NotificationMessage>(&name, &value),
+            other => panic!("{name}: no type for {other:?}"),
+        }
+        seen += 1;
+    }
+    assert!(seen >= 13, "found {seen} examples");
+}

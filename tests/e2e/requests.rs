@@ -1,0 +1,174 @@
+//! Requests: the catalogue, game info, getInfo, and JSON-RPC errors.
+
+use pretty_assertions::assert_eq;
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+async fn error_code(client: &mut Client, text: &str) -> (Value, i64) {
+    client.send_text(text).await;
+    let response = client.recv_raw().await;
+    assert_schema("response.error", &response);
+    (
+        response["id"].clone(),
+        response["error"]["code"].as_i64().expect("code"),
+    )
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_rpc_errors_and_the_connection_stays_open() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    assert_eq!(
+        error_code(&mut client, "{not json").await,
+        (Value::Null, -32700)
+    );
+    assert_eq!(
+        error_code(&mut client, "[1,2]").await,
+        (Value::Null, -32600)
+    );
+    assert_eq!(
+        error_code(&mut client, r#"{"jsonrpc":"2.0","method":"getInfo"}"#).await,
+        (Value::Null, -32600)
+    );
+    assert_eq!(
+        error_code(
+            &mut client,
+            r#"{"jsonrpc":"1.0","id":1,"method":"getInfo"}"#
+        )
+        .await,
+        (json!(1), -32600)
+    );
+    assert_eq!(
+        error_code(
+            &mut client,
+            r#"{"jsonrpc":"2.0","id":2,"method":"subscribe"}"#
+        )
+        .await,
+        (json!(2), -32601)
+    );
+    assert_eq!(
+        error_code(&mut client, r#"{"jsonrpc":"2.0","id":3,"method":"setRequiredFeatures","params":{"features":"kill"}}"#).await,
+        (json!(3), -32602)
+    );
+    assert_eq!(
+        error_code(&mut client, r#"{"jsonrpc":"2.0","id":4,"method":"setRequiredFeatures","params":{"features":["kill"],"dataFormat":"xml"}}"#).await,
+        (json!(4), -32602)
+    );
+    client.send_binary(vec![1, 2, 3]).await;
+    let response = client.recv_raw().await;
+    assert_schema("response.error", &response);
+    assert_eq!(response["error"]["code"], -32600);
+    // Still open and serving.
+    let result = client.subscribe(&["kill"]).await;
+    assert_eq!(result["success"], true);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn get_features_lists_the_whole_catalogue_honestly() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    let result = client.result("getFeatures", None).await;
+    let features = result["features"].as_array().expect("features");
+    assert_eq!(features.len(), 40);
+    let by_name = |n: &str| {
+        features
+            .iter()
+            .find(|f| f["name"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    for name in [
+        "kill",
+        "death",
+        "assist",
+        "cs",
+        "gold",
+        "xpm",
+        "gpm",
+        "hero_leveled_up",
+        "me",
+        "game",
+        "match_info",
+        "game_state_changed",
+        "match_state_changed",
+        "match_ended",
+    ] {
+        assert_eq!(by_name(name)["supported"], true, "{name}");
+    }
+    for name in [
+        "party",
+        "hero_pool",
+        "match_detected",
+        "roster",
+        "hero_item_used",
+    ] {
+        let f = by_name(name);
+        assert_eq!(f["supported"], false, "{name}");
+        assert!(
+            f["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{name} has a reason"
+        );
+    }
+    assert_eq!(by_name("kill")["events"], json!(["kill"]));
+    assert_eq!(
+        by_name("me")["info"],
+        json!([{"category": "me", "key": "team"}, {"category": "me", "key": "steam_id"}, {"category": "me", "key": "hero"}])
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unsupported_only_subscription_fails_like_overwolf() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    let result = client
+        .subscribe(&["party", "no_such_feature", "party"])
+        .await;
+    assert_eq!(
+        result,
+        json!({"success": false, "status": "error",
+               "error": "none of the requested features is supported",
+               "reason": "none of the requested features is supported",
+               "supportedFeatures": [], "unsupportedFeatures": ["party", "no_such_feature"]})
+    );
+    let mixed = client.subscribe(&["kill", "party"]).await;
+    assert_eq!(mixed["supportedFeatures"], json!(["kill"]));
+    assert_eq!(mixed["unsupportedFeatures"], json!(["party"]));
+    assert!(mixed["epoch"].as_str().is_some_and(|e| !e.is_empty()));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn running_game_info_and_get_info_follow_gsi_traffic() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    let before = client.result("getRunningGameInfo", None).await;
+    assert_eq!(before["isRunning"], false);
+    assert_eq!(before["lastUpdateAgeMs"], Value::Null);
+    assert_eq!(
+        (before["classId"].clone(), before["title"].clone()),
+        (json!(7314), json!("Dota 2"))
+    );
+
+    client.subscribe(&["me", "game", "kill"]).await;
+    server.post(&lifecycle()[4]).await;
+    assert_eq!(client.note().await.0, "onGameInfoUpdated");
+    // Wait for the last info of that body before asking.
+    while client.note().await.1["feature"] != "me" {}
+    let after = client.result("getRunningGameInfo", None).await;
+    assert_eq!(after["isRunning"], true);
+    assert!(after["lastUpdateAgeMs"].as_u64().is_some());
+
+    let info = client.result("getInfo", None).await;
+    assert_eq!(
+        info["res"],
+        json!({
+            "game": {"game_state": "playing", "match_state": "DOTA_GAMERULES_STATE_STRATEGY_TIME"},
+            "me": {"team": "radiant", "steam_id": "76561198000000000", "hero": "invoker"},
+            "features": {"me": "True", "game": "True", "kill": "True"}
+        })
+    );
+    server.shutdown().await;
+}

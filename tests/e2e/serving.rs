@@ -1,0 +1,396 @@
+//! Serving: fan-out, filtering, late join, ingest errors, shutdown.
+
+use pretty_assertions::assert_eq;
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+const RUNNING: &str = "onGameInfoUpdated";
+
+fn running_params() -> Value {
+    json!({"gameInfo": {"isRunning": true, "classId": 7314, "id": 73141, "title": "Dota 2"},
+           "runningChanged": true, "gameChanged": false, "reason": ["gameLaunched"]})
+}
+
+fn events(feature: &str, data: Value) -> Value {
+    let list: Vec<Value> = match data {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    let events: Vec<Value> = list
+        .into_iter()
+        .map(|d| json!({"name": feature, "data": d.to_string()}))
+        .collect();
+    json!({"feature": feature, "events": events})
+}
+
+#[tokio::test]
+async fn two_clients_each_get_only_their_features() {
+    let server = Server::default().await;
+    let mut a = server.client().await;
+    a.subscribe(&["kill", "death"]).await;
+    let mut b = server.client().await;
+    b.subscribe(&["gold", "me"]).await;
+
+    let gold = |g: i64| json!({"gold": g, "gold_reliable": 0, "gold_unreliable": g});
+    let p = |extra: Value, g: Value| {
+        let mut o = g.as_object().cloned().unwrap_or_default();
+        o.extend(extra.as_object().cloned().unwrap_or_default());
+        Value::Object(o)
+    };
+    server.post(&in_game(100, p(json!({}), gold(600)))).await;
+    server
+        .post(&in_game(
+            101,
+            p(json!({"kills": 1, "kill_streak": 1}), gold(600)),
+        ))
+        .await;
+    server
+        .post(&in_game(
+            102,
+            p(
+                json!({"kills": 1, "kill_streak": 0, "deaths": 1}),
+                gold(500),
+            ),
+        ))
+        .await;
+    server
+        .post(&in_game(
+            110,
+            p(
+                json!({"kills": 3, "kill_streak": 2, "deaths": 1}),
+                gold(500),
+            ),
+        ))
+        .await;
+    // The marker: one more event for each client. Anything extra delivered
+    // before it would show up in place of the expected messages.
+    server
+        .post(&in_game(
+            111,
+            p(
+                json!({"kills": 4, "kill_streak": 3, "deaths": 1}),
+                gold(700),
+            ),
+        ))
+        .await;
+
+    let expect_a = vec![
+        (RUNNING.to_string(), running_params()),
+        (
+            "onNewEvents".into(),
+            events(
+                "kill",
+                json!({"kills": 1, "kill_streak": 1, "label": "kill"}),
+            ),
+        ),
+        ("onNewEvents".into(), events("death", json!({"deaths": 1}))),
+        (
+            "onNewEvents".into(),
+            events(
+                "kill",
+                json!([{"kills": 2, "kill_streak": 1, "label": "double_kill"},
+                       {"kills": 3, "kill_streak": 2, "label": "triple_kill"}]),
+            ),
+        ),
+        (
+            "onNewEvents".into(),
+            events(
+                "kill",
+                json!({"kills": 4, "kill_streak": 3, "label": "ultra_kill"}),
+            ),
+        ),
+    ];
+    for expected in expect_a {
+        assert_eq!(a.note().await, expected);
+    }
+
+    let expect_b = vec![
+        (RUNNING.to_string(), running_params()),
+        (
+            "onInfoUpdates2".into(),
+            json!({"feature": "me", "info": {"me": {"team": "radiant", "steam_id": "76561198000000000", "hero": "invoker"}}}),
+        ),
+        (
+            "onNewEvents".into(),
+            events(
+                "gold",
+                json!({"gold": 500, "gold_reliable": 0, "gold_unreliable": 500}),
+            ),
+        ),
+        (
+            "onNewEvents".into(),
+            events(
+                "gold",
+                json!({"gold": 700, "gold_reliable": 0, "gold_unreliable": 700}),
+            ),
+        ),
+    ];
+    for expected in expect_b {
+        assert_eq!(b.note().await, expected);
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn late_joiner_gets_a_snapshot_then_live_updates_without_gaps_or_repeats() {
+    let server = Server::default().await;
+    let mut observer = server.client().await;
+    observer.subscribe(&["match_state_changed"]).await;
+    let posts = lifecycle();
+    for body in &posts[..=5] {
+        server.post(body).await;
+    }
+    // Wait until the pipeline has published post 5, observed through a client.
+    loop {
+        let (method, params) = observer.note().await;
+        if method == "onNewEvents"
+            && event_data(&params)[0].1["match_state"]
+                == "DOTA_GAMERULES_STATE_WAIT_FOR_MAP_TO_LOAD"
+        {
+            break;
+        }
+    }
+
+    let mut late = server.client().await;
+    let result = late.subscribe(&["me", "game", "match_info", "gold"]).await;
+    let covered = result["seq"].as_u64().expect("seq");
+    let mut snapshot = Vec::new();
+    let mut last = 0;
+    for _ in 0..3 {
+        let n = late.notification().await;
+        let seq = n["params"]["seq"].as_u64().expect("seq");
+        assert!(
+            seq > last && seq <= covered,
+            "snapshot seqs ascend and are covered: {n}"
+        );
+        assert_eq!(n["params"]["snapshot"], json!(true));
+        last = seq;
+        snapshot.push((n["params"]["feature"].clone(), n["params"]["info"].clone()));
+    }
+    snapshot.sort_by_key(|(f, _)| f.to_string());
+    let pseudo = snapshot[1].1["match_info"]["pseudo_match_id"].clone();
+    assert!(
+        pseudo.as_str().is_some_and(|s| s.len() == 36),
+        "uuid: {pseudo}"
+    );
+    assert_eq!(
+        snapshot,
+        vec![
+            (
+                json!("game"),
+                json!({"game": {"game_state": "playing", "match_state": "DOTA_GAMERULES_STATE_WAIT_FOR_MAP_TO_LOAD"}})
+            ),
+            (
+                json!("match_info"),
+                json!({"match_info": {"pseudo_match_id": pseudo}, "team_score": {"team_score": "{\"radiant\":0,\"dire\":0}"}})
+            ),
+            (
+                json!("me"),
+                json!({"me": {"team": "radiant", "steam_id": "76561198000000000", "hero": "invoker"}})
+            ),
+        ]
+    );
+
+    for body in &posts[6..] {
+        server.post(body).await;
+    }
+    let mut live = Vec::new();
+    let mut last = covered;
+    loop {
+        let n = late.notification().await;
+        let seq = n["params"]["seq"].as_u64().expect("seq");
+        assert!(seq > last, "live seqs rise past the snapshot: {n}");
+        assert!(n["params"].get("snapshot").is_none());
+        last = seq;
+        let done = n["params"]["info"]["game"]["match_state"] == "DOTA_GAMERULES_STATE_POST_GAME";
+        live.push(n["params"].clone());
+        if done {
+            break;
+        }
+    }
+    let states: Vec<Value> = live
+        .iter()
+        .filter_map(|p| p["info"]["game"].get("match_state").cloned())
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            json!("DOTA_GAMERULES_STATE_PRE_GAME"),
+            json!("DOTA_GAMERULES_STATE_GAME_IN_PROGRESS"),
+            json!("DOTA_GAMERULES_STATE_POST_GAME")
+        ]
+    );
+    let golds: Vec<Value> = live
+        .iter()
+        .filter(|p| p["feature"] == "gold")
+        .map(|p| event_data(p)[0].1.clone())
+        .collect();
+    assert_eq!(
+        golds,
+        vec![
+            json!({"gold": 602, "gold_reliable": 2, "gold_unreliable": 600}),
+            json!({"gold": 603, "gold_reliable": 3, "gold_unreliable": 600})
+        ]
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_gsi_token_gets_401_and_produces_nothing() {
+    let mut config = wardcast::Config::default();
+    config.ingest.token = Some("hello1234".into());
+    let server = Server::start(config).await;
+    let mut client = server.client().await;
+    client.subscribe(&["game"]).await;
+
+    let posts = lifecycle();
+    let mut wrong = posts[1].clone();
+    wrong["auth"]["token"] = "not-the-token".into();
+    let (status, text) = server
+        .post_raw(serde_json::to_vec(&wrong).expect("json"))
+        .await;
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("token"), "{text}");
+    let mut missing = posts[1].clone();
+    missing.as_object_mut().expect("object").remove("auth");
+    assert_eq!(
+        server
+            .post_raw(serde_json::to_vec(&missing).expect("json"))
+            .await
+            .0,
+        401
+    );
+
+    // The menu body with the right token: had the refused in-game bodies been
+    // processed, the game state would read "playing" first.
+    server.post(&posts[0]).await;
+    assert_eq!(client.note().await, (RUNNING.to_string(), running_params()));
+    assert_eq!(
+        client.note().await,
+        (
+            "onInfoUpdates2".to_string(),
+            json!({"feature": "game", "info": {"game": {"game_state": "idle"}}})
+        )
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_gsi_bodies_get_clear_errors_and_the_broker_keeps_serving() {
+    let mut config = wardcast::Config::default();
+    config.ingest.max_body = 64 * 1024;
+    let server = Server::start(config).await;
+    let mut client = server.client().await;
+    client.subscribe(&["game"]).await;
+
+    let (status, text) = server.post_raw(b"{\"map\": ".to_vec()).await;
+    assert_eq!(status, 400);
+    assert!(text.starts_with("malformed GSI body"), "{text}");
+    let (status, text) = server
+        .post_raw(br#"{"player": {"kills": "three"}}"#.to_vec())
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        text.contains("player.kills"),
+        "the error names the field: {text}"
+    );
+    let (status, _) = server.post_raw(vec![b' '; 100 * 1024]).await;
+    assert_eq!(status, 413);
+    assert_eq!(server.get("/healthz").await, (200, "ok\n".to_string()));
+
+    server.post(&lifecycle()[0]).await;
+    assert_eq!(client.note().await.0, RUNNING);
+    assert_eq!(
+        client.note().await.1["info"],
+        json!({"game": {"game_state": "idle"}})
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn object_format_sends_values_instead_of_strings() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    let result = client
+        .result(
+            "setRequiredFeatures",
+            Some(json!({"features": ["kill", "match_info"], "dataFormat": "object"})),
+        )
+        .await;
+    assert_eq!(result["supportedFeatures"], json!(["kill", "match_info"]));
+    server.post(&in_game(100, json!({}))).await;
+    server
+        .post(&in_game(101, json!({"kills": 1, "kill_streak": 1})))
+        .await;
+    assert_eq!(client.note().await.0, RUNNING);
+    let (_, info) = client.note().await;
+    assert_eq!(
+        info["info"]["team_score"],
+        json!({"team_score": {"radiant": 0, "dire": 0}})
+    );
+    let (_, kill) = client.note().await;
+    assert_eq!(
+        kill["events"],
+        json!([{"name": "kill", "data": {"kills": 1, "kill_streak": 1, "label": "kill"}}])
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn subscribing_again_replaces_the_set_and_never_duplicates() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    client.subscribe(&["kill"]).await;
+    let second = client.subscribe(&["kill", "death", "kill"]).await;
+    assert_eq!(second["supportedFeatures"], json!(["kill", "death"]));
+    server.post(&in_game(100, json!({}))).await;
+    server
+        .post(&in_game(
+            101,
+            json!({"kills": 1, "kill_streak": 1, "deaths": 1}),
+        ))
+        .await;
+    server
+        .post(&in_game(
+            102,
+            json!({"kills": 1, "kill_streak": 1, "deaths": 2}),
+        ))
+        .await;
+    assert_eq!(client.note().await.0, RUNNING);
+    assert_eq!(client.note().await.1["feature"], "kill");
+    assert_eq!(client.note().await.1, events("death", json!({"deaths": 1})));
+    // Had kill been delivered twice, the second kill would be here.
+    assert_eq!(client.note().await.1, events("death", json!({"deaths": 2})));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn nothing_arrives_before_set_required_features() {
+    let server = Server::default().await;
+    let mut idle = server.client().await;
+    let mut observer = server.client().await;
+    observer.subscribe(&["game"]).await;
+    server.post(&lifecycle()[1]).await;
+    assert_eq!(observer.note().await.0, RUNNING);
+    assert_eq!(observer.note().await.0, "onInfoUpdates2");
+    // The batch is published; the unsubscribed client's first message is its own response.
+    let first = {
+        idle.send_text(r#"{"jsonrpc":"2.0","id":"x","method":"getInfo"}"#)
+            .await;
+        idle.recv_raw().await
+    };
+    assert_eq!(first["id"], "x");
+    assert_eq!(first["result"]["res"], json!({"features": {}}));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_clients_with_1001() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    client.subscribe(&["game"]).await;
+    let stopping = tokio::spawn(server.shutdown());
+    assert_eq!(client.close_code().await, Some(1001));
+    within("shutdown", stopping).await.expect("shutdown task");
+}

@@ -1,0 +1,364 @@
+//! Shared helpers: a broker under test, a schema-validating client, fixtures.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The timeout of every await in the tests.
+pub const T: Duration = Duration::from_secs(10);
+
+/// Awaits `f` or fails the test after [`T`].
+pub async fn within<F: std::future::Future>(what: &str, f: F) -> F::Output {
+    timeout(T, f)
+        .await
+        .unwrap_or_else(|_| panic!("timed out: {what}"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+/// The 12 real posts of a player-mode match lifecycle (menu to post-game).
+pub fn lifecycle() -> Vec<Value> {
+    let path = repo().join("crates/wardcast-engine/tests/sequences/player_lifecycle_12.json");
+    match read_json(&path) {
+        Value::Array(v) => v,
+        _ => panic!("fixture is an array"),
+    }
+}
+
+/// A real in-game body (lifecycle post 10) with player fields overridden.
+pub fn in_game(clock: i64, player: Value) -> Value {
+    let mut body = lifecycle()[10].clone();
+    let obj = body.as_object_mut().expect("object");
+    obj.remove("previously");
+    obj.remove("added");
+    body["map"]["clock_time"] = clock.into();
+    if let (Some(p), Value::Object(over)) = (body["player"].as_object_mut(), player) {
+        p.extend(over);
+    }
+    body
+}
+
+/// Compiled schemas by message name (`notification.onNewEvents`, ...).
+pub fn schemas() -> &'static HashMap<String, jsonschema::Validator> {
+    static SCHEMAS: OnceLock<HashMap<String, jsonschema::Validator>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let dir = repo().join("protocol/schemas");
+        let mut out = HashMap::new();
+        for entry in std::fs::read_dir(&dir).expect("protocol/schemas") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let Some(stem) = name.strip_suffix(".schema.json") else {
+                continue;
+            };
+            let schema = read_json(&path);
+            let validator =
+                jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{name}: {e}"));
+            out.insert(stem.to_string(), validator);
+        }
+        assert!(out.len() >= 13, "schemas missing");
+        out
+    })
+}
+
+/// Fails the test if `message` does not match schema `name`.
+pub fn assert_schema(name: &str, message: &Value) {
+    let validator = schemas()
+        .get(name)
+        .unwrap_or_else(|| panic!("no schema {name}"));
+    let errors: Vec<String> = validator
+        .iter_errors(message)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} violated by {message}: {errors:#?}"
+    );
+}
+
+/// A broker under test, running `wardcast::run` in this process.
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), wardcast::Error>>>,
+    http: reqwest_lite::Client,
+}
+
+impl Server {
+    pub async fn start(config: wardcast::Config) -> Self {
+        let listener = within("bind", TcpListener::bind("127.0.0.1:0"))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(wardcast::run(config, listener, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+            http: reqwest_lite::Client::new(),
+        }
+    }
+
+    pub async fn default() -> Self {
+        Self::start(wardcast::Config::default()).await
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    pub fn gsi_url(&self) -> String {
+        format!("http://{}/gsi", self.addr)
+    }
+
+    /// Posts raw bytes to `/gsi` and returns the status and body text.
+    pub async fn post_raw(&self, body: Vec<u8>) -> (u16, String) {
+        within("post", self.http.post(&self.gsi_url(), body)).await
+    }
+
+    /// Posts a JSON body to `/gsi`, asserting 200.
+    pub async fn post(&self, body: &Value) {
+        let (status, text) = self.post_raw(serde_json::to_vec(body).expect("json")).await;
+        assert_eq!(status, 200, "post refused: {text}");
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        within("get", self.http.get(&format!("http://{}{path}", self.addr))).await
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::connect(&self.ws_url()).await
+    }
+
+    /// Stops the broker and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            within("broker stop", task)
+                .await
+                .expect("join")
+                .expect("run ok");
+        }
+    }
+}
+
+/// A WebSocket client that validates everything it receives.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    /// Notifications that arrived while waiting for a response.
+    queued: VecDeque<Value>,
+}
+
+impl Client {
+    pub async fn connect(url: &str) -> Self {
+        let (ws, _) = within("connect", tokio_tungstenite::connect_async(url))
+            .await
+            .expect("connect");
+        Self {
+            ws,
+            next_id: 1,
+            queued: VecDeque::new(),
+        }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        within("send", self.ws.send(Message::text(text)))
+            .await
+            .expect("send");
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        within("send", self.ws.send(Message::binary(bytes)))
+            .await
+            .expect("send");
+    }
+
+    /// The next JSON message, whatever it is.
+    pub async fn recv_raw(&mut self) -> Value {
+        loop {
+            let msg = within("receive", self.ws.next())
+                .await
+                .expect("stream open")
+                .expect("frame");
+            match msg {
+                Message::Text(t) => {
+                    return serde_json::from_str(t.as_str()).expect("broker sent JSON")
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// Sends a request and returns the whole response, validated against
+    /// `response.<method>` (or `response.error`).
+    pub async fn call(&mut self, method: &str, params: Option<Value>) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut req = json!({"jsonrpc": "2.0", "id": id, "method": method});
+        if let Some(p) = params {
+            req["params"] = p;
+        }
+        assert_schema(&format!("request.{method}"), &req);
+        self.send_text(&req.to_string()).await;
+        self.response(id).await
+    }
+
+    /// Waits for the response with this id, queueing notifications.
+    pub async fn response(&mut self, id: u64) -> Value {
+        loop {
+            let msg = self.recv_raw().await;
+            if msg.get("method").is_some() {
+                self.validate_notification(&msg);
+                self.queued.push_back(msg);
+                continue;
+            }
+            assert_eq!(
+                msg["id"],
+                json!(id),
+                "responses arrive in request order: {msg}"
+            );
+            return msg;
+        }
+    }
+
+    /// Calls and returns the `result`, validated against its schema.
+    pub async fn result(&mut self, method: &str, params: Option<Value>) -> Value {
+        let response = self.call(method, params).await;
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        assert_schema(&format!("response.{method}"), &response);
+        response["result"].clone()
+    }
+
+    /// Subscribes and returns the result.
+    pub async fn subscribe(&mut self, features: &[&str]) -> Value {
+        self.result("setRequiredFeatures", Some(json!({ "features": features })))
+            .await
+    }
+
+    fn validate_notification(&self, msg: &Value) {
+        let method = msg["method"].as_str().expect("method");
+        assert_schema(&format!("notification.{method}"), msg);
+    }
+
+    /// The next notification, validated.
+    pub async fn notification(&mut self) -> Value {
+        if let Some(n) = self.queued.pop_front() {
+            return n;
+        }
+        let msg = self.recv_raw().await;
+        assert!(
+            msg.get("method").is_some(),
+            "expected a notification, got {msg}"
+        );
+        self.validate_notification(&msg);
+        msg
+    }
+
+    /// The next notification's method and params, with `seq` removed.
+    pub async fn note(&mut self) -> (String, Value) {
+        let mut n = self.notification().await;
+        let method = n["method"].as_str().unwrap_or_default().to_string();
+        let mut params = n["params"].take();
+        if let Some(p) = params.as_object_mut() {
+            p.remove("seq");
+        }
+        (method, params)
+    }
+
+    /// Waits until the connection is closed and returns the close code.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            match within("close", self.ws.next()).await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+}
+
+/// The parsed data of each event in an `onNewEvents` params (string format).
+pub fn event_data(params: &Value) -> Vec<(String, Value)> {
+    params["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            let data = match &e["data"] {
+                Value::String(s) if s.is_empty() => Value::Null,
+                Value::String(s) => serde_json::from_str(s).expect("data is JSON text"),
+                other => other.clone(),
+            };
+            (e["name"].as_str().unwrap_or_default().to_string(), data)
+        })
+        .collect()
+}
+
+/// A tiny HTTP/1.1 client for posting GSI bodies, on hyper.
+pub mod reqwest_lite {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::{connect::HttpConnector, Client as Hyper};
+    use hyper_util::rt::TokioExecutor;
+
+    pub struct Client(Hyper<HttpConnector, Full<Bytes>>);
+
+    impl Client {
+        pub fn new() -> Self {
+            Self(Hyper::builder(TokioExecutor::new()).build_http())
+        }
+
+        async fn send(&self, req: hyper::Request<Full<Bytes>>) -> (u16, String) {
+            let res = self.0.request(req).await.expect("http request");
+            let status = res.status().as_u16();
+            let body = res.into_body().collect().await.expect("body").to_bytes();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+
+        pub async fn post(&self, url: &str, body: Vec<u8>) -> (u16, String) {
+            let req = hyper::Request::post(url)
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body)))
+                .expect("request");
+            self.send(req).await
+        }
+
+        pub async fn get(&self, url: &str) -> (u16, String) {
+            let req = hyper::Request::get(url)
+                .body(Full::new(Bytes::new()))
+                .expect("request");
+            self.send(req).await
+        }
+    }
+}
