@@ -394,3 +394,90 @@ async fn shutdown_closes_clients_with_1001() {
     assert_eq!(client.close_code().await, Some(1001));
     within("shutdown", stopping).await.expect("shutdown task");
 }
+
+#[tokio::test]
+async fn a_whole_demo_match_streams_in_order_with_every_beat() {
+    let mut config = wardcast::Config::default();
+    config.demo = Some(wardcast::DemoOptions {
+        speed: 200.0,
+        ..wardcast::DemoOptions::default()
+    });
+    let server = Server::start(config).await;
+    let mut client = server.client().await;
+    let features = [
+        "game_state_changed",
+        "match_state_changed",
+        "match_ended",
+        "kill",
+        "assist",
+        "death",
+        "cs",
+        "xpm",
+        "gpm",
+        "gold",
+        "hero_leveled_up",
+        "me",
+        "game",
+        "match_info",
+    ];
+    let result = client.subscribe(&features).await;
+    let mut last_seq = result["seq"].as_u64().expect("seq");
+    let (mut kills, mut labels, mut deaths, mut levels, mut states) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    loop {
+        let n = client.notification().await;
+        let seq = n["params"]["seq"].as_u64().expect("seq");
+        if n["params"].get("snapshot").is_none() {
+            assert!(seq > last_seq, "seq rises: {seq} after {last_seq}");
+            last_seq = seq;
+        }
+        if n["method"] != "onNewEvents" {
+            continue;
+        }
+        let feature = n["params"]["feature"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        for (_, data) in event_data(&n["params"]) {
+            match feature.as_str() {
+                "kill" => {
+                    kills.push(data["kills"].as_i64().expect("kills"));
+                    labels.push(data["label"].as_str().unwrap_or_default().to_string());
+                }
+                "death" => deaths.push(data["deaths"].as_i64().expect("deaths")),
+                "hero_leveled_up" => levels.push(data["hero_level"].as_i64().expect("level")),
+                "match_state_changed" => {
+                    states.push(data["match_state"].as_str().unwrap_or_default().to_string())
+                }
+                _ => {}
+            }
+        }
+        if feature == "match_ended" {
+            break;
+        }
+    }
+    // The scripted match: seven kills one by one, two deaths, a double and a
+    // triple kill, level-ups one at a time, and the full lifecycle.
+    assert_eq!(kills, (1..=7).collect::<Vec<_>>());
+    assert!(
+        labels.contains(&"double_kill".to_string()) && labels.contains(&"triple_kill".to_string()),
+        "{labels:?}"
+    );
+    assert_eq!(deaths, vec![1, 2]);
+    assert!(
+        levels.len() >= 7 && levels.windows(2).all(|w| w[1] == w[0] + 1),
+        "{levels:?}"
+    );
+    assert_eq!(
+        states,
+        [
+            "DOTA_GAMERULES_STATE_INIT",
+            "DOTA_GAMERULES_STATE_HERO_SELECTION",
+            "DOTA_GAMERULES_STATE_STRATEGY_TIME",
+            "DOTA_GAMERULES_STATE_WAIT_FOR_MAP_TO_LOAD",
+            "DOTA_GAMERULES_STATE_PRE_GAME",
+            "DOTA_GAMERULES_STATE_GAME_IN_PROGRESS",
+        ]
+    );
+    server.shutdown().await;
+}
