@@ -397,11 +397,13 @@ async fn shutdown_closes_clients_with_1001() {
 
 #[tokio::test]
 async fn a_whole_demo_match_streams_in_order_with_every_beat() {
-    let mut config = wardcast::Config::default();
-    config.demo = Some(wardcast::DemoOptions {
-        speed: 200.0,
-        ..wardcast::DemoOptions::default()
-    });
+    let config = wardcast::Config {
+        demo: Some(wardcast::DemoOptions {
+            speed: 200.0,
+            ..wardcast::DemoOptions::default()
+        }),
+        ..wardcast::Config::default()
+    };
     let server = Server::start(config).await;
     let mut client = server.client().await;
     let features = [
