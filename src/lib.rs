@@ -33,7 +33,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wardcast_broker::{Batch, Broker, BrokerConfig, Catalogue, FeatureDef, GameIdentity, InfoKey};
-use wardcast_engine::{Engine, EngineConfig, Output, Support, CATALOGUE};
+use wardcast_engine::{
+    health, Engine, EngineConfig, Freshness, HealthReport, Output, Support, CATALOGUE,
+};
 use wardcast_gsi::{IngestConfig, IngestStats, Snapshot};
 
 pub use demo::DemoOptions;
@@ -99,27 +101,45 @@ pub enum Error {
     Engine(#[from] wardcast_engine::Error),
 }
 
-/// The broker's catalogue, built from the engine's.
-pub fn catalogue() -> Catalogue {
+/// After this long without a GSI body during a match, health turns red.
+const STALE_AFTER: Duration = Duration::from_secs(30);
+
+/// How often health is re-derived (only when something changed it may change).
+const HEALTH_TICK: Duration = Duration::from_secs(1);
+
+fn reason(support: Support) -> Option<String> {
+    match support {
+        Support::Supported => None,
+        Support::Unsupported(why) => Some(why.into()),
+    }
+}
+
+/// The broker's catalogue, built from the engine's for these engine settings
+/// (`chat` is supported only with `allow_chat`).
+pub fn catalogue(engine: &EngineConfig) -> Catalogue {
     Catalogue::new(
         CATALOGUE
             .iter()
-            .map(|f| FeatureDef {
-                name: f.name.into(),
-                events: f.events.iter().map(|e| (*e).into()).collect(),
-                info: f
-                    .info
-                    .iter()
-                    .map(|(category, key)| InfoKey {
-                        category: (*category).into(),
-                        key: (*key).into(),
-                    })
-                    .collect(),
-                supported: f.support == Support::Supported,
-                reason: match f.support {
-                    Support::Supported => None,
-                    Support::Unsupported(why) => Some(why.into()),
-                },
+            .map(|f| {
+                let support = health::support(f, engine);
+                FeatureDef {
+                    name: f.name.into(),
+                    events: f.events.iter().map(|e| (*e).into()).collect(),
+                    info: f
+                        .info
+                        .iter()
+                        .map(|i| InfoKey {
+                            category: i.category.into(),
+                            key: i.key.into(),
+                            supported: support == Support::Supported
+                                && i.support == Support::Supported,
+                            reason: reason(support).or_else(|| reason(i.support)),
+                        })
+                        .collect(),
+                    supported: support == Support::Supported,
+                    reason: reason(support),
+                    state: if support == Support::Supported { 2 } else { 0 },
+                }
             })
             .collect(),
     )
@@ -133,7 +153,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
     let engine = Engine::new(config.engine.clone())?;
-    let broker = Broker::new(config.broker.clone(), catalogue())?;
+    let broker = Broker::new(config.broker.clone(), catalogue(&config.engine))?;
+    publish_version(&broker);
+    let (health_tx, health_rx) = tokio::sync::watch::channel(engine.health(Freshness::NeverSeen));
     let stats = Arc::new(IngestStats::default());
     let (tx, rx) = mpsc::channel(INGEST_QUEUE);
     let recorder = match &config.record {
@@ -153,6 +175,8 @@ pub async fn run(
             broker: broker.clone(),
             recorder,
             game_timeout: config.game_timeout,
+            health: health_tx,
+            health_published: false,
         }
         .run(rx, demo, stop.clone()),
     );
@@ -160,7 +184,14 @@ pub async fn run(
     let app = Router::new()
         .merge(wardcast_gsi::router(config.ingest.clone(), tx, stats))
         .merge(wardcast_broker::http::router(broker.clone()))
-        .route("/healthz", get(|| async { "ok\n" }));
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            "/status",
+            get(move || {
+                let report = health_rx.borrow().clone();
+                async move { axum::Json(report) }
+            }),
+        );
     let listener = listener.tap_io(|tcp| {
         // Frames are flushed once per snapshot already; Nagle would only add delay.
         let _ = tcp.set_nodelay(true);
@@ -185,12 +216,33 @@ pub async fn run(
     }
 }
 
+/// Publishes `gep_internal.version_info`, which never changes during a run.
+fn publish_version(broker: &Broker) {
+    let Some(id) = broker.catalogue().id("gep_internal") else {
+        return;
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let mut batch = Batch::default();
+    batch.info(
+        id,
+        "gep_internal",
+        "version_info",
+        serde_json::json!({ "local_version": version, "public_version": version, "is_updated": true }),
+    );
+    broker.publish(batch);
+}
+
 /// The engine stage: snapshots in, batches out to the broker.
 struct Pipeline {
     engine: Engine,
     broker: Broker,
     recorder: Option<record::Recorder>,
     game_timeout: Duration,
+    /// The latest health report, for `GET /status`. A watch channel holds one
+    /// value, so it never grows; the pipeline is its only writer.
+    health: tokio::sync::watch::Sender<HealthReport>,
+    /// Whether a health report has been published yet (the first always is).
+    health_published: bool,
 }
 
 impl Pipeline {
@@ -201,6 +253,9 @@ impl Pipeline {
         stop: CancellationToken,
     ) {
         let mut last_seen: Option<Instant> = None;
+        let mut ever_seen = false;
+        let mut health_tick = tokio::time::interval(HEALTH_TICK);
+        health_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let demo_next = async {
                 match demo.as_mut() {
@@ -230,8 +285,20 @@ impl Pipeline {
                         recorder.record(snapshot.received_at, snapshot.body.clone());
                     }
                     self.handle(snapshot, &mut last_seen);
+                    ever_seen = true;
                 }
-                Some(snapshot) = demo_next => self.handle(snapshot, &mut last_seen),
+                Some(snapshot) = demo_next => {
+                    self.handle(snapshot, &mut last_seen);
+                    ever_seen = true;
+                }
+                _ = health_tick.tick() => {
+                    let freshness = match last_seen {
+                        _ if !ever_seen => Freshness::NeverSeen,
+                        Some(t) if t.elapsed() < STALE_AFTER => Freshness::Fresh,
+                        _ => Freshness::Stale,
+                    };
+                    self.update_health(freshness);
+                }
                 () = stale => {
                     tracing::info!("no game state for {:?}: game stopped", self.game_timeout);
                     last_seen = None;
@@ -241,6 +308,43 @@ impl Pipeline {
                 }
             }
         }
+    }
+
+    /// Re-derives health and, when it changed, publishes it: `getFeatures`
+    /// states, `GET /status`, and `gep_internal.health` / `error.plugin_error`
+    /// to the clients that asked for them.
+    fn update_health(&mut self, freshness: Freshness) {
+        let report = self.engine.health(freshness);
+        if self.health_published && *self.health.borrow() == report {
+            return;
+        }
+        self.health_published = true;
+        let catalogue = self.broker.catalogue();
+        let states: Vec<_> = report
+            .features
+            .iter()
+            .filter_map(|f| catalogue.id(f.name).map(|id| (id, f.state)))
+            .collect();
+        self.broker.set_feature_states(&states);
+        let mut batch = Batch::default();
+        if let Some(id) = catalogue.id("gep_internal") {
+            batch.info(
+                id,
+                "gep_internal",
+                "health",
+                serde_json::to_value(&report).unwrap_or_default(),
+            );
+        }
+        if let Some(id) = catalogue.id("error") {
+            let error = if report.state == 3 {
+                "gsi_timeout".into()
+            } else {
+                serde_json::Value::Null
+            };
+            batch.info(id, "error", "plugin_error", error);
+        }
+        self.broker.publish(batch);
+        self.health.send_replace(report);
     }
 
     fn handle(&mut self, snapshot: Snapshot, last_seen: &mut Option<Instant>) {

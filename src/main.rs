@@ -53,6 +53,9 @@ struct ServeArgs {
     /// Game-clock seconds within which consecutive kills make a multi-kill label.
     #[arg(long, default_value_t = 18, value_name = "SECS")]
     multikill_window: i64,
+    /// Serve the `chat` feature (chat_message events). Chat is private text, so it is off by default.
+    #[arg(long)]
+    allow_chat: bool,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +117,7 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     config.ingest.max_body = args.max_gsi_body;
     config.ingest.token = args.gsi_token.clone();
     config.engine.multikill_window_secs = args.multikill_window;
+    config.engine.allow_chat = args.allow_chat;
     config.record = args.record.clone();
     if demo || args.demo {
         config.demo = Some(DemoOptions {
@@ -139,7 +143,7 @@ fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool) {
     );
     println!("  WebSocket:  ws://{local}/ws");
     println!("  GSI:        {}", gsi_cfg::gsi_uri(local));
-    println!("  health:     http://{local}/healthz");
+    println!("  health:     http://{local}/healthz, feature status http://{local}/status");
     if demo {
         println!("  demo match: playing until a game connects");
     }

@@ -15,6 +15,11 @@ pub struct InfoKey {
     pub category: String,
     /// The key in the category.
     pub key: String,
+    /// Whether the publisher produces this key.
+    pub supported: bool,
+    /// Why it is not produced, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One feature as a client sees it in `getFeatures`.
@@ -31,6 +36,10 @@ pub struct FeatureDef {
     /// Why it is not supported, when it is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Live health: 0 unsupported, 1 green, 2 yellow, 3 red. Set by the publisher
+    /// through `Broker::set_feature_states`; `getFeatures` reports the current value.
+    #[serde(default)]
+    pub state: u8,
 }
 
 /// The list of features, with a name index.

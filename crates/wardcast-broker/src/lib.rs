@@ -100,6 +100,9 @@ struct Inner {
     shutdown: CancellationToken,
     /// Tracks session tasks so shutdown can wait for them.
     tasks: TaskTracker,
+    /// Live health per feature, by feature id; written by the publisher, read by
+    /// `getFeatures`. Held only to copy in or out, never across an `.await`.
+    states: std::sync::RwLock<Vec<u8>>,
 }
 
 impl Broker {
@@ -109,6 +112,7 @@ impl Broker {
             return Err(Error::Config("ring_capacity must be at least 1"));
         }
         let hub = hub::Hub::new(&catalogue, config.ring_capacity, config.game.clone());
+        let states = catalogue.features().iter().map(|f| f.state).collect();
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -117,6 +121,7 @@ impl Broker {
                 clients: DashMap::new(),
                 shutdown: CancellationToken::new(),
                 tasks: TaskTracker::new(),
+                states: std::sync::RwLock::new(states),
             }),
         })
     }
@@ -146,6 +151,34 @@ impl Broker {
     /// Records when the last game data arrived, for `getRunningGameInfo`.
     pub fn touch_game(&self) {
         self.inner.hub.touch();
+    }
+
+    /// Sets the live health state of each feature (by feature id), as
+    /// `getFeatures` reports it.
+    pub fn set_feature_states(&self, states: &[(FeatureId, u8)]) {
+        let mut current = self.inner.states.write().unwrap_or_else(|e| e.into_inner());
+        for (id, state) in states {
+            if let Some(slot) = current.get_mut(usize::from(id.0)) {
+                *slot = *state;
+            }
+        }
+    }
+
+    /// The catalogue with the current health state of each feature.
+    pub fn features(&self) -> Vec<FeatureDef> {
+        let states = self
+            .inner
+            .states
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        self.inner
+            .catalogue
+            .features()
+            .iter()
+            .zip(states)
+            .map(|(f, state)| FeatureDef { state, ..f.clone() })
+            .collect()
     }
 
     /// The connected clients.

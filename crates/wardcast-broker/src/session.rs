@@ -261,13 +261,13 @@ impl Session {
             Request::GetInfo => rpc::result(&id, &self.get_info()),
             Request::GetFeatures => {
                 #[derive(Serialize)]
-                struct Features<'a> {
-                    features: &'a [crate::FeatureDef],
+                struct Features {
+                    features: Vec<crate::FeatureDef>,
                 }
                 rpc::result(
                     &id,
                     &Features {
-                        features: self.broker.catalogue().features(),
+                        features: self.broker.features(),
                     },
                 )
             }

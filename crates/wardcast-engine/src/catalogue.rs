@@ -5,7 +5,7 @@
 //! or does not yet produce is listed with [`Support::Unsupported`] and a reason,
 //! so clients are told rather than left waiting.
 
-/// Whether Wardcast produces a feature.
+/// Whether Wardcast produces a feature or an info key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Support {
     /// Produced from GSI.
@@ -14,121 +14,188 @@ pub enum Support {
     Unsupported(&'static str),
 }
 
-/// One feature: its name, its events and its info keys.
+/// One info key a feature writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FeatureSpec {
-    /// The feature name, exactly as Overwolf's.
-    pub name: &'static str,
-    /// Names of the events the feature yields.
-    pub events: &'static [&'static str],
-    /// `(category, key)` of each info key the feature writes.
-    pub info: &'static [(&'static str, &'static str)],
-    /// Whether Wardcast produces it.
+pub struct InfoSpec {
+    /// The info category.
+    pub category: &'static str,
+    /// The key.
+    pub key: &'static str,
+    /// Whether Wardcast produces this key.
     pub support: Support,
 }
 
-const NOT_YET: Support = Support::Unsupported("not built in this version of Wardcast yet");
+/// One feature: its name, its events and its info keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeatureSpec {
+    /// The feature name, exactly as Overwolf's (or, for Wardcast's additions, in the same style).
+    pub name: &'static str,
+    /// Names of the events the feature yields.
+    pub events: &'static [&'static str],
+    /// The info keys the feature writes.
+    pub info: &'static [InfoSpec],
+    /// Whether Wardcast produces it.
+    pub support: Support,
+    /// Whether Overwolf's Dota 2 feed has it (false for Wardcast's additions).
+    pub overwolf: bool,
+}
 
-const fn supported(
+const fn key(category: &'static str, key: &'static str) -> InfoSpec {
+    InfoSpec {
+        category,
+        key,
+        support: Support::Supported,
+    }
+}
+
+const fn no_key(category: &'static str, key: &'static str, why: &'static str) -> InfoSpec {
+    InfoSpec {
+        category,
+        key,
+        support: Support::Unsupported(why),
+    }
+}
+
+const fn ow(
     name: &'static str,
     events: &'static [&'static str],
-    info: &'static [(&'static str, &'static str)],
+    info: &'static [InfoSpec],
 ) -> FeatureSpec {
     FeatureSpec {
         name,
         events,
         info,
         support: Support::Supported,
+        overwolf: true,
     }
 }
 
-const fn unsupported(
+const fn ow_unsupported(
     name: &'static str,
     events: &'static [&'static str],
-    info: &'static [(&'static str, &'static str)],
-    why: Support,
+    info: &'static [InfoSpec],
+    why: &'static str,
 ) -> FeatureSpec {
     FeatureSpec {
         name,
         events,
         info,
-        support: why,
+        support: Support::Unsupported(why),
+        overwolf: true,
     }
 }
 
-/// Every Overwolf Dota 2 feature, in the order of Overwolf's documentation.
+const fn extra(
+    name: &'static str,
+    events: &'static [&'static str],
+    info: &'static [InfoSpec],
+) -> FeatureSpec {
+    FeatureSpec {
+        name,
+        events,
+        info,
+        support: Support::Supported,
+        overwolf: false,
+    }
+}
+
+/// Why the `chat` feature is off unless the broker opts in.
+pub const CHAT_OPT_IN: &str = "chat is private text: start wardcast with --allow-chat to enable";
+
+/// Every Overwolf Dota 2 feature, in the order of Overwolf's documentation,
+/// then Wardcast's additions from the GSI `events` array and spectator fields.
 pub const CATALOGUE: &[FeatureSpec] = &[
-    unsupported("gep_internal", &[], &[("gep_internal", "version_info")], NOT_YET),
-    unsupported("game_state", &["new_game", "game_over"], &[], NOT_YET),
-    supported("game_state_changed", &["game_state_changed"], &[]),
-    supported("match_state_changed", &["match_state_changed"], &[("game", "match_state")]),
-    unsupported(
+    ow("gep_internal", &[], &[key("gep_internal", "version_info"), key("gep_internal", "health")]),
+    ow("game_state", &["new_game", "game_over"], &[]),
+    ow("game_state_changed", &["game_state_changed"], &[]),
+    ow("match_state_changed", &["match_state_changed"], &[key("game", "match_state")]),
+    ow_unsupported(
         "match_detected",
         &["match_detected"],
         &[],
-        Support::Unsupported(
-            "GSI starts only once the map loads, so the accept screen, the game mode and the 10 players are never sent",
-        ),
+        "GSI starts only once the map loads, so the accept screen, the game mode and the 10 players are never sent",
     ),
-    unsupported("daytime_changed", &["daytime_changed"], &[], NOT_YET),
-    unsupported("clock_time_changed", &["clock_time_changed"], &[], NOT_YET),
-    unsupported("ward_purchase_cooldown_changed", &["ward_purchase_cooldown_changed"], &[], NOT_YET),
-    supported("match_ended", &["match_ended"], &[]),
-    supported("kill", &["kill"], &[]),
-    supported("assist", &["assist"], &[]),
-    supported("death", &["death"], &[]),
-    supported("cs", &["cs"], &[]),
-    supported("xpm", &["xpm"], &[]),
-    supported("gpm", &["gpm"], &[]),
-    supported("gold", &["gold"], &[]),
-    supported("hero_leveled_up", &["hero_leveled_up"], &[]),
-    unsupported("hero_respawned", &["hero_respawned"], &[], NOT_YET),
-    unsupported("hero_buyback_info_changed", &["hero_buyback_info_changed"], &[], NOT_YET),
-    unsupported("hero_boughtback", &["hero_boughtback"], &[], NOT_YET),
-    unsupported("hero_health_mana_info", &["hero_health_mana_info"], &[], NOT_YET),
-    unsupported("hero_status_effect_changed", &["hero_status_effect_changed"], &[], NOT_YET),
-    unsupported("hero_attributes_skilled", &["hero_attributes_skilled"], &[], NOT_YET),
-    unsupported("hero_ability_skilled", &["hero_ability_skilled"], &[], NOT_YET),
-    unsupported("hero_ability_used", &["hero_ability_used"], &[], NOT_YET),
-    unsupported("hero_ability_cooldown_changed", &["hero_ability_cooldown_changed"], &[], NOT_YET),
-    unsupported("hero_ability_changed", &["hero_ability_changed"], &[], NOT_YET),
-    unsupported("hero_item_cooldown_changed", &["hero_item_cooldown_changed"], &[], NOT_YET),
-    unsupported("hero_item_changed", &["hero_item_changed"], &[], NOT_YET),
-    unsupported("hero_item_used", &["hero_item_used"], &[], NOT_YET),
-    unsupported("hero_item_consumed", &["hero_item_consumed"], &[], NOT_YET),
-    unsupported("hero_item_charged", &["hero_item_charged"], &[], NOT_YET),
-    supported(
+    ow("daytime_changed", &["daytime_changed"], &[]),
+    ow("clock_time_changed", &["clock_time_changed"], &[]),
+    ow("ward_purchase_cooldown_changed", &["ward_purchase_cooldown_changed"], &[]),
+    ow("match_ended", &["match_ended"], &[]),
+    ow("kill", &["kill"], &[]),
+    ow("assist", &["assist"], &[]),
+    ow("death", &["death"], &[]),
+    ow("cs", &["cs"], &[]),
+    ow("xpm", &["xpm"], &[]),
+    ow("gpm", &["gpm"], &[]),
+    ow("gold", &["gold"], &[]),
+    ow("hero_leveled_up", &["hero_leveled_up"], &[]),
+    ow("hero_respawned", &["hero_respawned"], &[]),
+    ow("hero_buyback_info_changed", &["hero_buyback_info_changed"], &[]),
+    ow("hero_boughtback", &["hero_boughtback"], &[]),
+    ow("hero_health_mana_info", &["hero_health_mana_info"], &[]),
+    ow("hero_status_effect_changed", &["hero_status_effect_changed"], &[]),
+    ow("hero_attributes_skilled", &["hero_attributes_skilled"], &[]),
+    ow("hero_ability_skilled", &["hero_ability_skilled"], &[]),
+    ow("hero_ability_used", &["hero_ability_used"], &[]),
+    ow("hero_ability_cooldown_changed", &["hero_ability_cooldown_changed"], &[]),
+    ow("hero_ability_changed", &["hero_ability_changed"], &[]),
+    ow("hero_item_cooldown_changed", &["hero_item_cooldown_changed"], &[]),
+    ow("hero_item_changed", &["hero_item_changed"], &[]),
+    ow("hero_item_used", &["hero_item_used"], &[]),
+    ow("hero_item_consumed", &["hero_item_consumed"], &[]),
+    ow("hero_item_charged", &["hero_item_charged"], &[]),
+    ow(
         "match_info",
         &[],
-        &[("match_info", "pseudo_match_id"), ("team_score", "team_score")],
+        &[
+            key("match_info", "pseudo_match_id"),
+            no_key("match_info", "game_mode", "GSI has no game mode or lobby type field"),
+            key("team_score", "team_score"),
+        ],
     ),
-    unsupported(
-        "roster",
-        &[],
-        &[("roster", "players"), ("roster", "bans"), ("roster", "draft")],
-        NOT_YET,
-    ),
-    unsupported(
+    ow("roster", &[], &[key("roster", "players"), key("roster", "bans"), key("roster", "draft")]),
+    ow_unsupported(
         "party",
         &[],
-        &[("party", "party")],
-        Support::Unsupported("the party is Game Coordinator data, which GSI does not send"),
+        &[no_key("party", "party", "the party is Game Coordinator data, which GSI does not send")],
+        "the party is Game Coordinator data, which GSI does not send",
     ),
-    unsupported(
+    ow_unsupported(
         "hero_pool",
         &[],
-        &[("game_info", "hero_pool")],
-        Support::Unsupported("the Single/Random Draft hero pool is not in GSI"),
+        &[no_key("game_info", "hero_pool", "the Single/Random Draft hero pool is not in GSI")],
+        "the Single/Random Draft hero pool is not in GSI",
     ),
-    supported("me", &[], &[("me", "team"), ("me", "steam_id"), ("me", "hero")]),
-    supported("game", &[], &[("game", "game_state"), ("game", "match_state")]),
-    unsupported(
-        "damage",
+    ow(
+        "me",
         &[],
-        &[("damage", "damage_dealt_hero"), ("damage", "damage_dealt_tower")],
-        NOT_YET,
+        &[
+            key("me", "team"),
+            key("me", "steam_id"),
+            key("me", "hero"),
+            no_key("me", "mmr", "GSI has no MMR or rank"),
+        ],
     ),
-    unsupported("error", &[], &[("error", "plugin_error")], NOT_YET),
+    ow("game", &[], &[key("game", "game_state"), key("game", "match_state")]),
+    ow("damage", &[], &[key("damage", "damage_dealt_hero"), key("damage", "damage_dealt_tower")]),
+    ow("error", &[], &[key("error", "plugin_error")]),
+    extra(
+        "roshan",
+        &["roshan_killed", "aegis_picked_up", "aegis_denied"],
+        &[key("roshan", "state"), key("roshan", "state_end_seconds")],
+    ),
+    extra("bounty_rune", &["bounty_rune_pickup"], &[]),
+    extra("tip", &["tip"], &[]),
+    extra("courier", &["courier_killed"], &[]),
+    extra("buildings", &["building_destroyed"], &[key("buildings", "radiant"), key("buildings", "dire")]),
+    extra("pause", &["game_paused", "game_unpaused"], &[key("pause", "paused")]),
+    extra("win_chance", &[], &[key("win_chance", "radiant_win_chance")]),
+    extra("kill_feed", &["kill_feed"], &[]),
+    FeatureSpec {
+        name: "chat",
+        events: &["chat_message"],
+        info: &[],
+        support: Support::Unsupported(CHAT_OPT_IN),
+        overwolf: false,
+    },
 ];
 
 /// Looks a feature up by name.

@@ -16,13 +16,16 @@
 
 pub mod catalogue;
 mod features;
+pub mod health;
 mod info;
+mod players;
 
 use serde::Serialize;
 use serde_json::Value;
 use wardcast_gsi::{GameState, Mode};
 
-pub use catalogue::{FeatureSpec, Support, CATALOGUE};
+pub use catalogue::{FeatureSpec, InfoSpec, Support, CATALOGUE};
+pub use health::{Freshness, HealthReport};
 
 /// Settings of the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,12 +34,16 @@ pub struct EngineConfig {
     /// (double, triple, ultra, rampage). Dota's own window is not published;
     /// 18 s matches the in-game announcer as commonly reported.
     pub multikill_window_secs: i64,
+    /// Whether `chat_message` events are produced. Chat is private text, so it
+    /// is off unless the operator opts in.
+    pub allow_chat: bool,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             multikill_window_secs: 18,
+            allow_chat: false,
         }
     }
 }
@@ -120,6 +127,28 @@ pub(crate) struct Step<'a> {
     pub clock: Option<i64>,
     /// The engine settings.
     pub config: &'a EngineConfig,
+    /// The players of the next snapshot, each with its previous view (same index).
+    pub players: Vec<(Option<players::PlayerView<'a>>, players::PlayerView<'a>)>,
+}
+
+impl<'a> Step<'a> {
+    /// "Me" in the next and the previous snapshot.
+    pub fn me(
+        &self,
+    ) -> (
+        Option<players::PlayerView<'a>>,
+        Option<players::PlayerView<'a>>,
+    ) {
+        let next: Vec<_> = self.players.iter().map(|(_, n)| *n).collect();
+        let me = players::me(&next);
+        let prev = me.and_then(|m| {
+            self.players
+                .iter()
+                .find(|(_, n)| n.index == m.index)
+                .and_then(|(p, _)| *p)
+        });
+        (prev, me)
+    }
 }
 
 /// Where a feature family writes what it found.
@@ -139,7 +168,31 @@ impl Sink<'_> {
         });
     }
 
-    /// Sets an info key; a change is emitted only if the value differs from the stored one.
+    /// Emits a per-player event: in spectator mode `player_index` and `team` are
+    /// added to the data (an event without data then gets just those two).
+    pub fn player_event(
+        &mut self,
+        who: &players::PlayerView<'_>,
+        feature: &'static str,
+        name: &'static str,
+        data: Value,
+    ) {
+        let data = match (who.index, data) {
+            (None, data) => data,
+            (Some(index), Value::Object(mut map)) => {
+                map.insert("player_index".into(), index.into());
+                map.insert("team".into(), who.team.unwrap_or_default().into());
+                Value::Object(map)
+            }
+            (Some(index), _) => {
+                serde_json::json!({ "player_index": index, "team": who.team.unwrap_or_default() })
+            }
+        };
+        self.event(feature, name, data);
+    }
+
+    /// Sets an info key; a change is emitted only if the value differs from the
+    /// stored one. Several changes of one key in one step collapse to the last.
     pub fn info(
         &mut self,
         feature: &'static str,
@@ -148,12 +201,26 @@ impl Sink<'_> {
         value: Value,
     ) {
         if self.info.set(feature, category, key, value.clone()) {
-            self.changes.push(InfoChange {
-                feature,
-                category,
-                key,
-                value,
-            });
+            let same =
+                |c: &InfoChange| c.feature == feature && c.category == category && c.key == key;
+            if let Some(pending) = self.changes.iter_mut().find(|c| same(c)) {
+                pending.value = value;
+            } else {
+                self.changes.push(InfoChange {
+                    feature,
+                    category,
+                    key,
+                    value,
+                });
+            }
+        }
+    }
+
+    /// Resets every info key to `null` (the match is over or the game left).
+    pub fn reset_info(&mut self) {
+        let keys: Vec<_> = self.info.iter().map(|(f, c, k, _)| (f, c, k)).collect();
+        for (feature, category, key) in keys {
+            self.info(feature, category, key, Value::Null);
         }
     }
 }
@@ -188,13 +255,22 @@ impl Engine {
             .as_ref()
             .and_then(|m| m.clock_time)
             .or_else(|| next.provider.as_ref().and_then(|p| p.timestamp));
+        let prev = if same_match { self.prev.as_ref() } else { None };
+        let prev_players = prev
+            .map(|p| players::players(p, p.mode()))
+            .unwrap_or_default();
+        let pairs = players::players(&next, mode)
+            .into_iter()
+            .map(|n| (prev_players.iter().find(|p| p.index == n.index).copied(), n))
+            .collect();
         let step = Step {
-            prev: if same_match { self.prev.as_ref() } else { None },
+            prev,
             next: &next,
             prev_mode: self.mode,
             mode,
             clock,
             config: &self.config,
+            players: pairs,
         };
         let mut out = Output::default();
         let mut sink = Sink {
@@ -202,6 +278,12 @@ impl Engine {
             info: &mut self.info,
             changes: &mut out.info,
         };
+        // Leaving a match clears the match-scoped info, so the next match's
+        // first values fire again even when they are equal (Overwolf's reset).
+        let left_match = mode == Mode::Idle && self.mode.is_some_and(|m| m != Mode::Idle);
+        if left_match {
+            sink.reset_info();
+        }
         features::run(&step, &mut self.trackers, &mut sink);
         self.mode = Some(mode);
         self.prev = Some(next);
@@ -229,6 +311,11 @@ impl Engine {
             events: Vec::new(),
             info,
         }
+    }
+
+    /// The health report for the last snapshot, given whether data is arriving.
+    pub fn health(&self, freshness: Freshness) -> HealthReport {
+        health::report(self.prev.as_ref(), freshness, &self.config)
     }
 
     /// The current value of every info key, by feature, in catalogue order.

@@ -217,6 +217,8 @@ pub struct Hero {
     pub has_debuff: Option<bool>,
     /// Attribute-bonus level.
     pub attributes_level: Option<i64>,
+    /// Whether the observer has this hero selected (spectator mode).
+    pub selected_unit: Option<bool>,
     /// Radiant heroes by `playerN` key (spectator mode only).
     pub team2: Option<BTreeMap<String, Hero>>,
     /// Dire heroes by `playerN` key (spectator mode only).
@@ -283,7 +285,7 @@ pub struct Draft {
     pub pick: Option<bool>,
     /// Per-team picks and bans (`team2`, `team3`), kept raw.
     #[serde(flatten)]
-    pub rest: BTreeMap<String, serde_json::Value>,
+    pub rest: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One entry of the `events` sliding window.
@@ -294,9 +296,9 @@ pub struct GsiEvent {
     pub game_time: Option<i64>,
     /// `roshan_killed`, `aegis_picked_up`, `bounty_rune_pickup`, `tip`, ...
     pub event_type: Option<String>,
-    /// The remaining fields, which depend on the type.
+    /// The remaining fields, which depend on the type, in the order sent.
     #[serde(flatten)]
-    pub rest: BTreeMap<String, serde_json::Value>,
+    pub rest: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `auth` echo of the cfg's `auth` block.

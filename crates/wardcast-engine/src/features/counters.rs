@@ -1,10 +1,11 @@
-//! The local player's cumulative counters: `kill` (with multi-kill labels),
+//! Each player's cumulative counters: `kill` (with multi-kill labels),
 //! `assist`, `death`, `cs`, `gold`, `xpm` and `gpm`.
 
 use serde_json::json;
 use wardcast_gsi::model::Player;
 
 use super::{changed, increase};
+use crate::players::PlayerView;
 use crate::{Sink, Step};
 
 /// Multi-kill state: the game-clock time of the last kill and the length of the
@@ -46,12 +47,17 @@ fn label(chain: u32) -> &'static str {
     }
 }
 
-pub(crate) fn run(step: &Step<'_>, kills: &mut MultiKill, sink: &mut Sink<'_>) {
-    let Some(next) = step.next.local_player() else {
+pub(crate) fn run(
+    step: &Step<'_>,
+    prev: Option<&PlayerView<'_>>,
+    who: &PlayerView<'_>,
+    kills: &mut MultiKill,
+    sink: &mut Sink<'_>,
+) {
+    let Some(next) = who.player else {
         return;
     };
-    // In spectator mode the flat fields are absent; per-player features come later.
-    let prev = step.prev.and_then(|p| p.local_player());
+    let prev = prev.and_then(|p| p.player);
     let get = |f: fn(&Player) -> Option<i64>| (prev.and_then(f), f(next));
 
     if let Some((from, to)) = {
@@ -69,7 +75,8 @@ pub(crate) fn run(step: &Step<'_>, kills: &mut MultiKill, sink: &mut Sink<'_>) {
                 kills.chain = kills.chain.saturating_add(1);
                 kills.chain
             };
-            sink.event(
+            sink.player_event(
+                who,
                 "kill",
                 "kill",
                 json!({
@@ -84,14 +91,14 @@ pub(crate) fn run(step: &Step<'_>, kills: &mut MultiKill, sink: &mut Sink<'_>) {
     let (a, b) = get(|p| p.assists);
     if let Some((from, to)) = increase(a, b) {
         for n in from + 1..=to {
-            sink.event("assist", "assist", json!({ "assists": n }));
+            sink.player_event(who, "assist", "assist", json!({ "assists": n }));
         }
     }
 
     let (a, b) = get(|p| p.deaths);
     if let Some((from, to)) = increase(a, b) {
         for n in from + 1..=to {
-            sink.event("death", "death", json!({ "deaths": n }));
+            sink.player_event(who, "death", "death", json!({ "deaths": n }));
         }
     }
 
@@ -104,26 +111,27 @@ pub(crate) fn run(step: &Step<'_>, kills: &mut MultiKill, sink: &mut Sink<'_>) {
         })
     };
     if increase(last_hits.0, last_hits.1).is_some() {
-        sink.event("cs", "cs", cs("last_hit"));
+        sink.player_event(who, "cs", "cs", cs("last_hit"));
     }
     if increase(denies.0, denies.1).is_some() {
-        sink.event("cs", "cs", cs("deny"));
+        sink.player_event(who, "cs", "cs", cs("deny"));
     }
 
     let (a, b) = get(|p| p.xpm);
     if let Some(xpm) = changed(a, b) {
-        sink.event("xpm", "xpm", json!({ "xpm": xpm }));
+        sink.player_event(who, "xpm", "xpm", json!({ "xpm": xpm }));
     }
     let (a, b) = get(|p| p.gpm);
     if let Some(gpm) = changed(a, b) {
-        sink.event("gpm", "gpm", json!({ "gpm": gpm }));
+        sink.player_event(who, "gpm", "gpm", json!({ "gpm": gpm }));
     }
 
     let gold = |p: &Player| (p.gold, p.gold_reliable, p.gold_unreliable);
     if let Some(prev) = prev {
         let (now, before) = (gold(next), gold(prev));
         if now != before && now.0.is_some() && before.0.is_some() {
-            sink.event(
+            sink.player_event(
+                who,
                 "gold",
                 "gold",
                 json!({

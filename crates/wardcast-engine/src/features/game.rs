@@ -6,15 +6,28 @@ use wardcast_gsi::Mode;
 
 use crate::{Sink, Step};
 
-/// Remembers which match already fired `match_ended`, so a flickering
-/// `win_team` cannot fire it twice.
+/// Remembers which match already fired `match_ended`, `new_game` and
+/// `game_over`, so a flickering state cannot fire them twice.
 #[derive(Debug, Default)]
 pub(crate) struct Tracker {
     ended_match: Option<String>,
+    started_match: Option<String>,
+    over_match: Option<String>,
 }
 
-/// `game_state_changed`, `match_state_changed` and the `game` info.
-pub(crate) fn run_state(step: &Step<'_>, sink: &mut Sink<'_>) {
+const IN_PROGRESS: &str = "DOTA_GAMERULES_STATE_GAME_IN_PROGRESS";
+
+fn match_key(step: &Step<'_>) -> String {
+    step.next
+        .map
+        .as_ref()
+        .or_else(|| step.prev.and_then(|p| p.map.as_ref()))
+        .and_then(|m| m.matchid.clone())
+        .unwrap_or_default()
+}
+
+/// `game_state_changed`, `match_state_changed`, `new_game` and the `game` info.
+pub(crate) fn run_state(step: &Step<'_>, tracker: &mut Tracker, sink: &mut Sink<'_>) {
     let map = step.next.map.as_ref();
     let match_state = map.and_then(|m| m.game_state.as_deref());
 
@@ -63,6 +76,25 @@ pub(crate) fn run_state(step: &Step<'_>, sink: &mut Sink<'_>) {
         }
         sink.info("match_state_changed", "game", "match_state", state.into());
         sink.info("game", "game", "match_state", state.into());
+        if state == IN_PROGRESS && prev_state.is_some_and(|p| p != IN_PROGRESS) {
+            let key = match_key(step);
+            if tracker.started_match.as_ref() != Some(&key) {
+                tracker.started_match = Some(key);
+                sink.event("game_state", "new_game", Value::Null);
+            }
+        }
+    }
+    // Leaving a match that was in progress, with no winner: the game is over too.
+    if step.mode == Mode::Idle && prev_state == Some(IN_PROGRESS) {
+        game_over(step, tracker, sink);
+    }
+}
+
+fn game_over(step: &Step<'_>, tracker: &mut Tracker, sink: &mut Sink<'_>) {
+    let key = match_key(step);
+    if tracker.over_match.as_ref() != Some(&key) {
+        tracker.over_match = Some(key);
+        sink.event("game_state", "game_over", Value::Null);
     }
 }
 
@@ -86,5 +118,6 @@ pub(crate) fn run_end(step: &Step<'_>, tracker: &mut Tracker, sink: &mut Sink<'_
     if was_open && tracker.ended_match.as_ref() != Some(&match_key) {
         tracker.ended_match = Some(match_key);
         sink.event("match_ended", "match_ended", json!({ "winner": winner }));
+        game_over(step, tracker, sink);
     }
 }

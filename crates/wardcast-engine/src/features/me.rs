@@ -1,29 +1,63 @@
-//! The `me` info category: the local player's team, Steam id and hero.
+//! The `me` info (team, Steam id, hero) and the `damage` info.
 //!
-//! In spectator mode there is no local player in the body, so `me` is not set.
+//! "Me" is the local player in player mode and, in spectator mode, the player
+//! whose hero the observer has selected. Damage exists only in spectator mode.
+
+use serde_json::json;
 
 use crate::{Sink, Step};
 
 const HERO_PREFIX: &str = "npc_dota_hero_";
 
 pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
-    if step.mode != wardcast_gsi::Mode::Playing {
+    let (prev, Some(me)) = step.me() else {
         return;
-    }
-    if let Some(player) = step.next.local_player() {
-        if let Some(team) = player
-            .team_name
-            .as_deref()
-            .filter(|t| matches!(*t, "radiant" | "dire"))
-        {
+    };
+    if let Some(player) = me.player {
+        let team = me
+            .team
+            .or(player.team_name.as_deref())
+            .filter(|t| matches!(*t, "radiant" | "dire"));
+        if let Some(team) = team {
             sink.info("me", "me", "team", team.into());
         }
         if let Some(id) = player.steamid.as_deref() {
             sink.info("me", "me", "steam_id", id.into());
         }
     }
-    if let Some(name) = step.next.local_hero().and_then(|h| h.name.as_deref()) {
-        let short = name.strip_prefix(HERO_PREFIX).unwrap_or(name);
-        sink.info("me", "me", "hero", short.into());
+    if let Some(name) = me.hero.and_then(|h| h.name.as_deref()) {
+        sink.info(
+            "me",
+            "me",
+            "hero",
+            name.strip_prefix(HERO_PREFIX).unwrap_or(name).into(),
+        );
+    }
+
+    let before = prev.and_then(|p| p.player);
+    for (key, total, was) in [
+        (
+            "damage_dealt_hero",
+            me.player.and_then(|p| p.hero_damage),
+            before.and_then(|p| p.hero_damage),
+        ),
+        (
+            "damage_dealt_tower",
+            me.player.and_then(|p| p.tower_damage),
+            before.and_then(|p| p.tower_damage),
+        ),
+    ] {
+        let Some(total) = total else { continue };
+        // Only a change of the total is news; "current" is what it grew by.
+        if was == Some(total) {
+            continue;
+        }
+        let current = was.map_or(0, |w| (total - w).max(0));
+        sink.info(
+            "damage",
+            "damage",
+            key,
+            json!({ "total_damage": total, "current_damage": current }),
+        );
     }
 }

@@ -1,40 +1,70 @@
 //! One module per feature family. Each exposes `run(step, [tracker,] sink)`.
 //!
 //! Families run in a fixed order, so the output order is deterministic: game
-//! state first, then the player's counters, then the hero, then the end of the
-//! match, then info.
+//! state and the map first, then every player's counters, hero, abilities and
+//! items, then the `events` window, the end of the match, and info.
 
+mod abilities;
+mod buildings;
 mod counters;
+mod events;
 mod game;
 mod hero;
+mod items;
+mod map;
 mod match_info;
 mod me;
+mod roster;
 
 use crate::{Sink, Step};
 
 /// State a family keeps between snapshots, beyond the previous snapshot itself.
 #[derive(Debug, Default)]
 pub(crate) struct Trackers {
-    kills: counters::MultiKill,
+    /// Per player: slots 0-9 in spectator mode, 10 for the local player.
+    players: [PlayerTracker; 11],
     game: game::Tracker,
     match_info: match_info::Tracker,
+}
+
+/// What is remembered per player.
+#[derive(Debug, Default)]
+pub(crate) struct PlayerTracker {
+    kills: counters::MultiKill,
+    /// Game clock of the last `hero_buyback_info_changed`.
+    buyback_info_clock: Option<i64>,
 }
 
 impl Trackers {
     /// Forgets per-match state when a different match starts.
     pub fn new_match(&mut self) {
-        self.kills = counters::MultiKill::default();
+        self.players = Default::default();
     }
 }
 
 /// Runs every family on one step.
 pub(crate) fn run(step: &Step<'_>, trackers: &mut Trackers, sink: &mut Sink<'_>) {
-    game::run_state(step, sink);
-    counters::run(step, &mut trackers.kills, sink);
-    hero::run(step, sink);
+    game::run_state(step, &mut trackers.game, sink);
+    map::run(step, sink);
+    for (prev, next) in &step.players {
+        let tracker = &mut trackers.players[next.slot()];
+        counters::run(step, prev.as_ref(), next, &mut tracker.kills, sink);
+        hero::run(
+            step,
+            prev.as_ref(),
+            next,
+            &mut tracker.buyback_info_clock,
+            sink,
+        );
+        abilities::run(prev.as_ref(), next, sink);
+        items::run(prev.as_ref(), next, sink);
+    }
+    buildings::run(step, sink);
+    events::run(step, sink);
     game::run_end(step, &mut trackers.game, sink);
     me::run(step, sink);
     match_info::run(step, &mut trackers.match_info, sink);
+    roster::run(step, sink);
 }
 
 /// The increase of a cumulative counter from the previous snapshot to the next:

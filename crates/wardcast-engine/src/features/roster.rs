@@ -1,0 +1,80 @@
+//! The `roster` feature: `players`, `bans` and `draft`.
+//!
+//! Spectator mode has all ten players and the draft; player mode knows only
+//! the local player and has an empty draft. GSI has no roles or ranks, so those
+//! fields of Overwolf's player objects are left out.
+
+use serde_json::{json, Map, Value};
+use wardcast_gsi::Mode;
+
+use crate::{Sink, Step};
+
+const HERO_PREFIX: &str = "npc_dota_hero_";
+
+pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
+    if step.mode == Mode::Idle {
+        return;
+    }
+    let players: Vec<Value> = step
+        .players
+        .iter()
+        .filter_map(|(_, who)| {
+            let p = who.player?;
+            let hero = who.hero;
+            let hero_id = hero.and_then(|h| h.id).filter(|id| *id > 0);
+            let name = hero.and_then(|h| h.name.as_deref()).unwrap_or("");
+            let team = match who.team.or(p.team_name.as_deref()) {
+                Some("radiant") => 2,
+                Some("dire") => 3,
+                _ => 0,
+            };
+            Some(json!({
+                "steamId": p.steamid.clone().unwrap_or_default(),
+                "name": p.name.clone().unwrap_or_default(),
+                "pickConfirmed": hero_id.is_some(),
+                "hero": name.strip_prefix(HERO_PREFIX).unwrap_or(name),
+                "heroId": hero_id.unwrap_or(0),
+                "team": team,
+                "team_slot": p.team_slot.or(who.index.map(|i| i64::from(i % 5))),
+                "player_index": who.index.map(i64::from).or(p.team_slot.map(|s| if team == 3 { s + 5 } else { s })),
+            }))
+        })
+        .collect();
+    if !players.is_empty() {
+        sink.info("roster", "roster", "players", Value::Array(players));
+    }
+
+    let Some(draft) = step.next.draft.as_ref() else {
+        return;
+    };
+    let (mut bans, mut picks) = (Vec::new(), Vec::new());
+    for (team_key, team) in [("team2", 2), ("team3", 3)] {
+        let Some(Value::Object(side)) = draft.rest.get(team_key) else {
+            continue;
+        };
+        collect(side, "ban", team, &mut bans);
+        collect(side, "pick", team, &mut picks);
+    }
+    if draft.rest.contains_key("team2") || draft.rest.contains_key("team3") {
+        sink.info("roster", "roster", "bans", Value::Array(bans));
+        sink.info("roster", "roster", "draft", Value::Array(picks));
+    }
+}
+
+/// Appends `{heroId, hero, team}` for every `<kind>N_id` that is set.
+fn collect(side: &Map<String, Value>, kind: &str, team: i64, out: &mut Vec<Value>) {
+    for n in 0..10 {
+        let Some(id) = side
+            .get(&format!("{kind}{n}_id"))
+            .and_then(Value::as_i64)
+            .filter(|id| *id > 0)
+        else {
+            continue;
+        };
+        let class = side
+            .get(&format!("{kind}{n}_class"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        out.push(json!({ "heroId": id, "hero": class, "team": team }));
+    }
+}

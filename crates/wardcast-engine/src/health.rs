@@ -1,0 +1,233 @@
+//! Live feature health, in the shape of Overwolf's game-events status JSON.
+//!
+//! Health is derived from the data actually arriving: the last snapshot, the
+//! mode it shows, and whether bodies are still coming (`Freshness`, measured by
+//! the caller, since the engine has no clock). States: 0 unsupported, 1 green,
+//! 2 yellow (the feature's source fields are missing in this mode, or no data
+//! yet), 3 red (in a match but no game data for 30 s).
+
+use serde::Serialize;
+use wardcast_gsi::{GameState, Mode};
+
+use crate::catalogue::{FeatureSpec, Support, CATALOGUE, CHAT_OPT_IN};
+use crate::players::{me, players};
+use crate::EngineConfig;
+
+/// Whether game data is arriving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// No GSI body has arrived yet.
+    NeverSeen,
+    /// Bodies are arriving.
+    Fresh,
+    /// No body for a while (30 s): the game stopped sending, or crashed.
+    Stale,
+}
+
+/// The health of one event or info key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyHealth {
+    /// The event name or info key.
+    pub name: &'static str,
+    /// 0 for an event, 1 for an info key (Overwolf's convention).
+    #[serde(rename = "type")]
+    pub kind: u8,
+    /// 0 unsupported, 1 green, 2 yellow, 3 red.
+    pub state: u8,
+    /// The info category (info keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<&'static str>,
+    /// Why the state is not green.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The health of one feature: the worst of its supported keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeatureHealth {
+    /// The feature name.
+    pub name: &'static str,
+    /// 0 unsupported, 1 green, 2 yellow, 3 red.
+    pub state: u8,
+    /// Its events and info keys.
+    pub keys: Vec<KeyHealth>,
+}
+
+/// The whole report, as served at `GET /status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthReport {
+    /// Overwolf's game id for Dota 2.
+    pub game_id: u32,
+    /// The worst state of the supported features.
+    pub state: u8,
+    /// Every feature of the catalogue.
+    pub features: Vec<FeatureHealth>,
+}
+
+const NO_DATA: &str = "no game data yet: is gamestate_integration_wardcast.cfg installed and -gamestateintegration set?";
+const STALE: &str = "no game data for 30 s during a match";
+const STOPPED: &str = "the game stopped sending data (is Dota 2 running?)";
+
+/// Whether a feature is produced with these settings (`chat` is opt-in).
+pub fn support(spec: &FeatureSpec, config: &EngineConfig) -> Support {
+    match spec.support {
+        Support::Unsupported(why) if why == CHAT_OPT_IN && config.allow_chat => Support::Supported,
+        other => other,
+    }
+}
+
+/// Builds the report from the last snapshot and whether data is arriving.
+pub fn report(
+    last: Option<&GameState>,
+    freshness: Freshness,
+    config: &EngineConfig,
+) -> HealthReport {
+    let mode = last.map_or(Mode::Idle, GameState::mode);
+    let verdict = |feature: &str, key: &str| -> (u8, Option<String>) {
+        match (freshness, last) {
+            (Freshness::NeverSeen, _) => (2, Some(NO_DATA.into())),
+            (Freshness::Stale, None) => (2, Some(STOPPED.into())),
+            (_, None) => (2, Some(NO_DATA.into())),
+            (Freshness::Stale, Some(_)) if mode != Mode::Idle => (3, Some(STALE.into())),
+            (_, Some(_)) if mode == Mode::Idle => (1, None),
+            (_, Some(state)) => match missing(feature, key, state, mode) {
+                Some(why) => (2, Some(why.into())),
+                None => (1, None),
+            },
+        }
+    };
+    let features: Vec<FeatureHealth> = CATALOGUE
+        .iter()
+        .map(|spec| {
+            let feature_support = support(spec, config);
+            let mut keys = Vec::new();
+            for event in spec.events {
+                let (state, reason) = match feature_support {
+                    Support::Unsupported(why) => (0, Some(why.to_string())),
+                    Support::Supported => verdict(spec.name, event),
+                };
+                keys.push(KeyHealth {
+                    name: event,
+                    kind: 0,
+                    state,
+                    category: None,
+                    reason,
+                });
+            }
+            for info in spec.info {
+                let (state, reason) = match (feature_support, info.support) {
+                    (Support::Unsupported(why), _) | (_, Support::Unsupported(why)) => {
+                        (0, Some(why.to_string()))
+                    }
+                    _ => verdict(spec.name, info.key),
+                };
+                keys.push(KeyHealth {
+                    name: info.key,
+                    kind: 1,
+                    state,
+                    category: Some(info.category),
+                    reason,
+                });
+            }
+            let state = keys
+                .iter()
+                .map(|k| k.state)
+                .filter(|s| *s != 0)
+                .max()
+                .unwrap_or(0);
+            FeatureHealth {
+                name: spec.name,
+                state,
+                keys,
+            }
+        })
+        .collect();
+    let state = features
+        .iter()
+        .map(|f| f.state)
+        .filter(|s| *s != 0)
+        .max()
+        .unwrap_or(0);
+    HealthReport {
+        game_id: 7314,
+        state,
+        features,
+    }
+}
+
+/// Why a feature's source fields are missing from a snapshot in a match, if they are.
+fn missing(feature: &str, key: &str, state: &GameState, mode: Mode) -> Option<&'static str> {
+    let spectating = mode == Mode::Spectating;
+    let map = state.map.as_ref();
+    let all = players(state, mode);
+    let any = |f: &dyn Fn(&crate::players::PlayerView<'_>) -> bool| all.iter().any(f);
+    let events = state.events.is_some();
+    const NO_EVENTS: &str = "no events section: enable \"events\" in the cfg";
+    match feature {
+        "kill" | "assist" | "death" | "cs" | "xpm" | "gpm" | "gold" => (!any(&|p| {
+            p.player
+                .is_some_and(|p| p.kills.is_some() || p.gold.is_some())
+        }))
+        .then_some("no player statistics: enable \"player\" in the cfg"),
+        "hero_leveled_up"
+        | "hero_respawned"
+        | "hero_buyback_info_changed"
+        | "hero_boughtback"
+        | "hero_health_mana_info"
+        | "hero_status_effect_changed"
+        | "hero_attributes_skilled" => (!any(&|p| p.hero.is_some_and(|h| h.level.is_some())))
+            .then_some(
+                "no hero state yet: it arrives once the hero spawns (enable \"hero\" in the cfg)",
+            ),
+        f if f.starts_with("hero_ability_") => (!any(&|p| p.abilities.is_some())).then_some(
+            "no abilities yet: they arrive once the hero spawns (enable \"abilities\" in the cfg)",
+        ),
+        f if f.starts_with("hero_item_") => (!any(&|p| p.items.is_some())).then_some(
+            "no items yet: they arrive once the hero spawns (enable \"items\" in the cfg)",
+        ),
+        "ward_purchase_cooldown_changed" => {
+            let present = map.is_some_and(|m| {
+                m.ward_purchase_cooldown.is_some() || m.radiant_ward_purchase_cooldown.is_some()
+            });
+            (!present).then_some("the map has no ward purchase cooldown yet")
+        }
+        "match_info" if key == "team_score" => map
+            .is_none_or(|m| m.radiant_score.is_none())
+            .then_some("this game build sends no team scores"),
+        "roster" if key == "players" => {
+            (!spectating).then_some("player mode: only the local player is known")
+        }
+        "roster" => {
+            let drafted = state
+                .draft
+                .as_ref()
+                .is_some_and(|d| d.rest.contains_key("team2"));
+            (!drafted)
+                .then_some("no draft: only spectator and Captains Mode views send picks and bans")
+        }
+        "me" => (spectating && me(&all).is_none()).then_some("spectator mode: no hero is selected"),
+        "damage" => (!spectating).then_some("player mode: GSI sends damage only when spectating"),
+        "roshan" if key == "state" || key == "state_end_seconds" => map
+            .is_none_or(|m| m.roshan_state.is_none())
+            .then_some("player mode: GSI sends Roshan's state only when spectating"),
+        "courier" => {
+            if !spectating {
+                Some("player mode: courier kills are sent only when spectating")
+            } else {
+                (!events).then_some(NO_EVENTS)
+            }
+        }
+        "roshan" | "bounty_rune" | "tip" | "kill_feed" | "chat" => (!events).then_some(NO_EVENTS),
+        "buildings" => state
+            .buildings
+            .is_none()
+            .then_some("no buildings section: enable \"buildings\" in the cfg"),
+        "pause" => map
+            .is_none_or(|m| m.paused.is_none())
+            .then_some("the map has no pause state"),
+        "win_chance" => map
+            .is_none_or(|m| m.radiant_win_chance.is_none())
+            .then_some("player mode: the win chance is sent only when spectating"),
+        _ => None,
+    }
+}

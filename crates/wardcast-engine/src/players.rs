@@ -1,0 +1,114 @@
+//! A uniform view of "the players" of a snapshot: the local player in player
+//! mode, every player in spectator mode.
+
+use std::collections::BTreeMap;
+
+use wardcast_gsi::model::{Ability, Hero, Item, Player, Slots};
+use wardcast_gsi::{GameState, Mode};
+
+/// One player's sections in one snapshot.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlayerView<'a> {
+    /// The match player id 0-9 in spectator mode; `None` for the local player.
+    pub index: Option<u8>,
+    /// `"radiant"` or `"dire"` in spectator mode.
+    pub team: Option<&'static str>,
+    pub player: Option<&'a Player>,
+    pub hero: Option<&'a Hero>,
+    pub abilities: Option<&'a BTreeMap<String, Ability>>,
+    pub items: Option<&'a BTreeMap<String, Item>>,
+}
+
+impl PlayerView<'_> {
+    /// The slot of this player in per-player trackers: 0-9, or 10 for the local player.
+    pub fn slot(&self) -> usize {
+        self.index.map_or(10, usize::from)
+    }
+}
+
+const TEAMS: [(&str, &str); 2] = [("team2", "radiant"), ("team3", "dire")];
+
+/// The player index in a `playerN` key.
+fn player_index(key: &str) -> Option<u8> {
+    key.strip_prefix("player")?
+        .parse()
+        .ok()
+        .filter(|i: &u8| *i < 10)
+}
+
+fn team_slots<'a, T>(
+    slots: Option<&'a Slots<T>>,
+    team: &str,
+    key: &str,
+) -> Option<&'a BTreeMap<String, T>> {
+    slots?.teams.get(team)?.get(key)
+}
+
+/// Every player of a snapshot.
+pub(crate) fn players(state: &GameState, mode: Mode) -> Vec<PlayerView<'_>> {
+    if mode != Mode::Spectating {
+        if state.player.is_none() && state.hero.is_none() {
+            return Vec::new();
+        }
+        return vec![PlayerView {
+            index: None,
+            team: None,
+            player: state.player.as_ref(),
+            hero: state.hero.as_ref(),
+            abilities: state
+                .abilities
+                .as_ref()
+                .map(|s| &s.own)
+                .filter(|m| !m.is_empty()),
+            items: state
+                .items
+                .as_ref()
+                .map(|s| &s.own)
+                .filter(|m| !m.is_empty()),
+        }];
+    }
+    let mut out = Vec::new();
+    for (team_key, team) in TEAMS {
+        let player_team = state.player.as_ref().and_then(|p| {
+            if team_key == "team2" {
+                p.team2.as_ref()
+            } else {
+                p.team3.as_ref()
+            }
+        });
+        let hero_team = state.hero.as_ref().and_then(|h| {
+            if team_key == "team2" {
+                h.team2.as_ref()
+            } else {
+                h.team3.as_ref()
+            }
+        });
+        let mut keys: Vec<&String> = player_team.into_iter().flat_map(|m| m.keys()).collect();
+        keys.extend(hero_team.into_iter().flat_map(|m| m.keys()));
+        keys.sort_by_key(|k| player_index(k));
+        keys.dedup();
+        for key in keys {
+            let Some(index) = player_index(key) else {
+                continue;
+            };
+            out.push(PlayerView {
+                index: Some(index),
+                team: Some(team),
+                player: player_team.and_then(|m| m.get(key)),
+                hero: hero_team.and_then(|m| m.get(key)),
+                abilities: team_slots(state.abilities.as_ref(), team_key, key),
+                items: team_slots(state.items.as_ref(), team_key, key),
+            });
+        }
+    }
+    out
+}
+
+/// "Me": the local player, or in spectator mode the player whose hero the
+/// observer has selected.
+pub(crate) fn me<'a>(players: &[PlayerView<'a>]) -> Option<PlayerView<'a>> {
+    players
+        .iter()
+        .find(|p| p.index.is_none() || p.hero.and_then(|h| h.selected_unit) == Some(true))
+        .copied()
+}
