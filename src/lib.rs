@@ -63,6 +63,8 @@ pub struct Config {
     pub demo: Option<DemoOptions>,
     /// After this long without a GSI body the game counts as stopped.
     pub game_timeout: Duration,
+    /// After this long without a GSI body during a match, health turns red.
+    pub stale_after: Duration,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
             record: None,
             demo: None,
             game_timeout: Duration::from_secs(40),
+            stale_after: Duration::from_secs(30),
         }
     }
 }
@@ -100,9 +103,6 @@ pub enum Error {
     #[error(transparent)]
     Engine(#[from] wardcast_engine::Error),
 }
-
-/// After this long without a GSI body during a match, health turns red.
-const STALE_AFTER: Duration = Duration::from_secs(30);
 
 /// How often health is re-derived (only when something changed it may change).
 const HEALTH_TICK: Duration = Duration::from_secs(1);
@@ -175,6 +175,7 @@ pub async fn run(
             broker: broker.clone(),
             recorder,
             game_timeout: config.game_timeout,
+            stale_after: config.stale_after,
             health: health_tx,
             health_published: false,
         }
@@ -238,6 +239,7 @@ struct Pipeline {
     broker: Broker,
     recorder: Option<record::Recorder>,
     game_timeout: Duration,
+    stale_after: Duration,
     /// The latest health report, for `GET /status`. A watch channel holds one
     /// value, so it never grows; the pipeline is its only writer.
     health: tokio::sync::watch::Sender<HealthReport>,
@@ -294,7 +296,7 @@ impl Pipeline {
                 _ = health_tick.tick() => {
                     let freshness = match last_seen {
                         _ if !ever_seen => Freshness::NeverSeen,
-                        Some(t) if t.elapsed() < STALE_AFTER => Freshness::Fresh,
+                        Some(t) if t.elapsed() < self.stale_after => Freshness::Fresh,
                         _ => Freshness::Stale,
                     };
                     self.update_health(freshness);

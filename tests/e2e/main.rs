@@ -6,6 +6,7 @@
 mod util;
 
 mod binary;
+mod features;
 mod protocol_examples;
 mod requests;
 mod serving;

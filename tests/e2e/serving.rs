@@ -406,22 +406,9 @@ async fn a_whole_demo_match_streams_in_order_with_every_beat() {
     };
     let server = Server::start(config).await;
     let mut client = server.client().await;
-    let features = [
-        "game_state_changed",
-        "match_state_changed",
-        "match_ended",
-        "kill",
-        "assist",
-        "death",
-        "cs",
-        "xpm",
-        "gpm",
-        "gold",
-        "hero_leveled_up",
-        "me",
-        "game",
-        "match_info",
-    ];
+    // Every supported feature, so every payload of the match is schema-checked.
+    let features = crate::features::supported(&mut client).await;
+    let features: Vec<&str> = features.iter().map(String::as_str).collect();
     let result = client.subscribe(&features).await;
     let mut last_seq = result["seq"].as_u64().expect("seq");
     let (mut kills, mut labels, mut deaths, mut levels, mut states) =

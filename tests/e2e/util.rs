@@ -57,29 +57,75 @@ pub fn in_game(clock: i64, player: Value) -> Value {
     body
 }
 
-/// Compiled schemas by message name (`notification.onNewEvents`, ...).
+/// Compiled schemas by name: messages (`notification.onNewEvents`), event
+/// data (`data/kill`), info values (`info/me.hero`) and `status`.
 pub fn schemas() -> &'static HashMap<String, jsonschema::Validator> {
     static SCHEMAS: OnceLock<HashMap<String, jsonschema::Validator>> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
-        let dir = repo().join("protocol/schemas");
         let mut out = HashMap::new();
-        for entry in std::fs::read_dir(&dir).expect("protocol/schemas") {
-            let path = entry.expect("entry").path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            let Some(stem) = name.strip_suffix(".schema.json") else {
-                continue;
-            };
-            let schema = read_json(&path);
-            let validator =
-                jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{name}: {e}"));
-            out.insert(stem.to_string(), validator);
+        for (sub, prefix) in [("", ""), ("data", "data/"), ("info", "info/")] {
+            let dir = repo().join("protocol/schemas").join(sub);
+            for entry in std::fs::read_dir(&dir).expect("protocol/schemas") {
+                let path = entry.expect("entry").path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                let Some(stem) = name.strip_suffix(".schema.json") else {
+                    continue;
+                };
+                let schema = read_json(&path);
+                let validator =
+                    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{name}: {e}"));
+                out.insert(format!("{prefix}{stem}"), validator);
+            }
         }
         assert!(out.len() >= 13, "schemas missing");
         out
     })
+}
+
+/// Validates each event's data and each info value of a notification against
+/// its payload schema (string-format values are parsed first).
+pub fn assert_payload_schemas(msg: &Value) {
+    let params = &msg["params"];
+    let decode = |v: &Value| match v {
+        Value::String(s) if s.is_empty() => Value::Null,
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
+        other => other.clone(),
+    };
+    match msg["method"].as_str() {
+        Some("onNewEvents") => {
+            for e in params["events"].as_array().into_iter().flatten() {
+                let name = e["name"].as_str().unwrap_or_default();
+                assert_schema(&format!("data/{name}"), &decode(&e["data"]));
+            }
+        }
+        Some("onInfoUpdates2") => {
+            for (category, keys) in params["info"].as_object().into_iter().flatten() {
+                for (key, value) in keys.as_object().into_iter().flatten() {
+                    if value.is_null() {
+                        continue;
+                    }
+                    // In string format a value may be a plain string ("invoker",
+                    // a Steam id) or JSON text ("{\"radiant\":1}", "55"): accept either reading.
+                    let name = format!("info/{category}.{key}");
+                    let validator = schemas()
+                        .get(&name)
+                        .unwrap_or_else(|| panic!("no schema {name}"));
+                    let parsed = value
+                        .as_str()
+                        .and_then(|s| serde_json::from_str::<Value>(s).ok());
+                    if !validator.is_valid(value)
+                        && !parsed.as_ref().is_some_and(|p| validator.is_valid(p))
+                    {
+                        assert_schema(&name, parsed.as_ref().unwrap_or(value));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Fails the test if `message` does not match schema `name`.
@@ -269,6 +315,7 @@ impl Client {
     fn validate_notification(&self, msg: &Value) {
         let method = msg["method"].as_str().expect("method");
         assert_schema(&format!("notification.{method}"), msg);
+        assert_payload_schemas(msg);
     }
 
     /// The next notification, validated.

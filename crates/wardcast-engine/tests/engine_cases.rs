@@ -4,7 +4,8 @@
 //! - `prev.json`: a GSI body, or an array of bodies, fed first (their output is ignored);
 //! - `next.json`: the body under test;
 //! - `expected.json`: the engine output for `next.json`;
-//! - optionally `config.json`: engine settings, e.g. `{"multikill_window_secs": 10}`.
+//! - optionally `config.json`: engine settings, e.g. `{"multikill_window_secs": 10}`
+//!   or `{"allow_chat": true}`.
 //!
 //! Each file under `tests/sequences/` is an array of bodies; `<name>.expected.json`
 //! holds the output of every step. Run with `UPDATE_EXPECT=1` to rewrite the
@@ -36,6 +37,9 @@ fn engine_for(dir: &Path) -> Engine {
         let v = read_json(&path);
         if let Some(w) = v.get("multikill_window_secs").and_then(Value::as_i64) {
             config.multikill_window_secs = w;
+        }
+        if let Some(chat) = v.get("allow_chat").and_then(Value::as_bool) {
+            config.allow_chat = chat;
         }
     }
     Engine::new(config).expect("valid config")

@@ -161,6 +161,8 @@ pub struct Player {
     pub hero_damage: Option<i64>,
     /// Damage dealt to towers (spectator mode).
     pub tower_damage: Option<i64>,
+    /// Gold spent on buybacks so far (spectator mode).
+    pub gold_spent_on_buybacks: Option<i64>,
     /// Radiant players by `playerN` key (spectator mode only).
     pub team2: Option<BTreeMap<String, Player>>,
     /// Dire players by `playerN` key (spectator mode only).

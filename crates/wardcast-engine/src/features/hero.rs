@@ -29,7 +29,7 @@ fn status(h: &Hero) -> [Option<bool>; 9] {
 
 pub(crate) fn run(
     step: &Step<'_>,
-    prev: Option<&PlayerView<'_>>,
+    prev_view: Option<&PlayerView<'_>>,
     who: &PlayerView<'_>,
     buyback_info_clock: &mut Option<i64>,
     sink: &mut Sink<'_>,
@@ -37,7 +37,7 @@ pub(crate) fn run(
     let Some(next) = who.hero else {
         return;
     };
-    let Some(prev) = prev.and_then(|p| p.hero) else {
+    let Some(prev) = prev_view.and_then(|p| p.hero) else {
         // First sighting: a baseline. The buyback period starts now.
         *buyback_info_clock = step.clock;
         return;

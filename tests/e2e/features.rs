@@ -1,0 +1,221 @@
+//! The full catalogue: live health, spectator mode, and every payload of long
+//! sequences checked against its schema (the test client validates each one).
+
+use std::time::Duration;
+
+use pretty_assertions::assert_eq;
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+/// Every supported feature, from `getFeatures`.
+pub async fn supported(client: &mut Client) -> Vec<String> {
+    let result = client.result("getFeatures", None).await;
+    result["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["supported"] == true)
+        .map(|f| f["name"].as_str().expect("name").to_string())
+        .collect()
+}
+
+/// Waits for the next pushed health report (gep_internal.health), decoded.
+async fn next_health(client: &mut Client) -> Value {
+    loop {
+        let (method, params) = client.note().await;
+        if method != "onInfoUpdates2" || params["feature"] != "gep_internal" {
+            continue;
+        }
+        if let Some(Value::String(text)) = params["info"]["gep_internal"].get("health") {
+            return serde_json::from_str(text).expect("health is JSON text");
+        }
+    }
+}
+
+fn feature<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["name"] == name)
+        .expect(name)
+}
+
+#[tokio::test]
+async fn health_is_derived_live_and_pushed() {
+    let config = wardcast::Config {
+        stale_after: Duration::from_millis(300),
+        ..wardcast::Config::default()
+    };
+    let server = Server::start(config).await;
+    let mut client = server.client().await;
+    client.subscribe(&["gep_internal", "error"]).await;
+
+    let (status, body) = server.get("/status").await;
+    assert_eq!(status, 200);
+    let report: Value = serde_json::from_str(&body).expect("status JSON");
+    assert_schema("status", &report);
+    assert_eq!(report["game_id"], 7314);
+    assert_eq!(report["state"], 2, "yellow before any game data");
+    assert_eq!(feature(&report, "party")["state"], 0);
+    assert!(feature(&report, "kill")["keys"][0]["reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("no game data yet")));
+
+    // A player-mode body in game: most features go green, damage stays yellow.
+    server.post(&in_game(100, json!({}))).await;
+    let report = loop {
+        let report = next_health(&mut client).await;
+        if feature(&report, "kill")["state"] == 1 {
+            break report;
+        }
+    };
+    assert_eq!(feature(&report, "damage")["state"], 2);
+    let damage_reason = feature(&report, "damage")["keys"][0]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(damage_reason.contains("player mode"), "{damage_reason}");
+    assert_eq!(feature(&report, "hero_item_used")["state"], 1);
+    assert_eq!(
+        feature(&report, "me")["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .find(|k| k["name"] == "mmr")
+            .expect("mmr")["state"],
+        0
+    );
+    let features = client.result("getFeatures", None).await;
+    let kill = features["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["name"] == "kill")
+        .cloned();
+    assert_eq!(
+        kill.expect("kill")["state"],
+        1,
+        "getFeatures carries the live state"
+    );
+
+    // No more data while in a match: red is pushed, with the error feature.
+    let red = loop {
+        let report = next_health(&mut client).await;
+        if report["state"] == 3 {
+            break report;
+        }
+    };
+    assert_eq!(feature(&red, "kill")["state"], 3);
+    let (status, body) = server.get("/status").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json")["state"],
+        3
+    );
+    let info = client.result("getInfo", None).await;
+    assert_eq!(info["res"]["error"]["plugin_error"], "gsi_timeout");
+
+    // Data again: back to green-and-yellow, and the error clears.
+    server.post(&in_game(101, json!({}))).await;
+    loop {
+        let (method, params) = client.note().await;
+        if method == "onInfoUpdates2" && params["feature"] == "error" {
+            assert_eq!(params["info"]["error"]["plugin_error"], Value::Null);
+            break;
+        }
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_long_spectator_sequence_fires_every_players_events() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    let features = supported(&mut client).await;
+    let features: Vec<&str> = features.iter().map(String::as_str).collect();
+    client.subscribe(&features).await;
+    let path = repo().join("crates/wardcast-engine/tests/sequences/spectator_10players_40.json");
+    let bodies = match read_json(&path) {
+        Value::Array(b) => b,
+        _ => panic!("array"),
+    };
+    let last_clock = bodies
+        .last()
+        .and_then(|b| b["map"]["clock_time"].as_i64())
+        .expect("clock");
+    for body in &bodies {
+        server.post(body).await;
+    }
+    let (mut events, mut roster, mut damage, mut me) = (Vec::new(), None, 0, None);
+    loop {
+        let (method, params) = client.note().await;
+        if method == "onInfoUpdates2" {
+            if let Some(players) = params["info"]["roster"].get("players") {
+                roster = Some(
+                    serde_json::from_str::<Value>(players.as_str().expect("string")).expect("json"),
+                );
+            }
+            if params["feature"] == "damage" {
+                damage += 1;
+            }
+            if let Some(hero) = params["info"]["me"].get("hero") {
+                me = Some(hero.clone());
+            }
+            continue;
+        }
+        if method != "onNewEvents" {
+            continue;
+        }
+        let mut done = false;
+        for (name, data) in event_data(&params) {
+            done |= name == "clock_time_changed" && data["clock_time"] == last_clock;
+            events.push((name, data));
+        }
+        if done {
+            break;
+        }
+    }
+    let of = |n: &str| {
+        events
+            .iter()
+            .filter(|(name, _)| name == n)
+            .map(|(_, d)| d.clone())
+            .collect::<Vec<_>>()
+    };
+    let kills = of("kill");
+    assert_eq!(kills.len(), 2);
+    assert!(
+        kills
+            .iter()
+            .all(|k| k["player_index"].is_u64() && k["team"].is_string()),
+        "{kills:?}"
+    );
+    assert_eq!(of("death").len(), 2);
+    assert_eq!(of("hero_boughtback").len(), 1);
+    assert_eq!(
+        of("roshan_killed").len(),
+        1,
+        "the events window repeats, the event does not"
+    );
+    assert_eq!(of("aegis_picked_up").len(), 1);
+    assert_eq!(
+        of("building_destroyed"),
+        vec![json!({"team": "dire", "building": "dota_badguys_tower1_bot"})]
+    );
+    assert_eq!(of("clock_time_changed").len(), 39, "one per clock second");
+    assert!(
+        of("gold")
+            .iter()
+            .map(|g| g["player_index"].clone())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            > 5
+    );
+    let roster = roster.expect("roster");
+    assert_eq!(roster.as_array().map(Vec::len), Some(10));
+    assert!(damage > 0, "damage comes from the spectator fields");
+    assert_eq!(me, Some(json!("chen")), "me is the selected hero");
+    server.shutdown().await;
+}
