@@ -9,8 +9,19 @@ Usage: python3 protocol/check.py     (needs: pip install jsonschema)
    schema named by the first two dot-separated parts of <file> (after stripping
    ".json"): response.setRequiredFeatures.failure.json -> response.setRequiredFeatures.
 3. A schema without an example, or an example without a schema, is a failure.
+4. Payloads: every schemas/data/<event>.schema.json validates examples/data/<event>.json
+   (an event's data object as in dataFormat "object"), every
+   schemas/info/<category>.<key>.schema.json validates examples/info/<category>.<key>.json,
+   and schemas/status.schema.json validates examples/status.json (GET /status). Each payload
+   schema needs its example and vice versa. Payload examples may be any JSON value.
+5. Catalogue: every event and info key that examples/response.getFeatures.json lists as
+   supported has a payload schema, and every payload schema belongs to a feature listed there.
+   examples/status.json lists the same features and keys, in the same order.
+6. features.md: every line of its ```json blocks is a notification that validates against its
+   schema, and each event's data / info value in it (dataFormat "string") validates against the
+   payload schema.
 
-Prints one line per file and a final line "N passed, M failed"; exits 1 on any failure.
+Prints one line per check and a final line "N passed, M failed"; exits 1 on any failure.
 """
 
 import json
@@ -75,6 +86,15 @@ def schema_name_of(example_path):
     return ".".join(parts[:2]) if len(parts) >= 2 else None
 
 
+PAYLOAD_KINDS = ("data", "info")
+STATUS = "status"
+
+
+def errors_of(validator, value):
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    return "; ".join(f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+
+
 def main():
     passed = failed = 0
 
@@ -86,8 +106,17 @@ def main():
             failed += 1
         print(f"{'PASS' if ok else 'FAIL'} {rel}{': ' + detail if detail else ''}")
 
-    schema_files = sorted(SCHEMAS.glob(f"*{SUFFIX}"))
-    example_files = sorted(EXAMPLES.glob("*.json"))
+    def compile_schema(path, name, has_example):
+        """Checks one schema file; returns its validator or None."""
+        schema, problems = check_schema(path, name)
+        if not has_example:
+            problems.append("no example in examples/")
+        report(not problems, path.relative_to(ROOT), "; ".join(problems))
+        return Draft202012Validator(schema, format_checker=FormatChecker()) if schema is not None else None
+
+    # 1-3. Messages: schemas/<kind>.<name>.schema.json and examples/<kind>.<name>[.<variant>].json.
+    schema_files = [p for p in sorted(SCHEMAS.glob(f"*{SUFFIX}")) if p.name != f"{STATUS}{SUFFIX}"]
+    example_files = [p for p in sorted(EXAMPLES.glob("*.json")) if p.name != f"{STATUS}.json"]
     examples_by_schema = {}
     for ex in example_files:
         examples_by_schema.setdefault(schema_name_of(ex), []).append(ex)
@@ -95,13 +124,9 @@ def main():
     validators = {}
     for path in schema_files:
         name = path.name[: -len(SUFFIX)]
-        rel = path.relative_to(ROOT)
-        schema, problems = check_schema(path, name)
-        if name not in examples_by_schema:
-            problems.append("no example in examples/")
-        if schema is not None:
-            validators[name] = Draft202012Validator(schema, format_checker=FormatChecker())
-        report(not problems, rel, "; ".join(problems))
+        v = compile_schema(path, name, name in examples_by_schema)
+        if v is not None:
+            validators[name] = v
 
     for path in example_files:
         rel = path.relative_to(ROOT)
@@ -120,11 +145,139 @@ def main():
         if not isinstance(message, dict):
             report(False, rel, "not a single JSON object")
             continue
-        errors = sorted(validators[name].iter_errors(message), key=lambda e: list(e.absolute_path))
-        detail = "; ".join(
-            f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
-        )
-        report(not errors, rel, f"against {name}: {detail}" if errors else f"against {name}")
+        detail = errors_of(validators[name], message)
+        report(not detail, rel, f"against {name}: {detail}" if detail else f"against {name}")
+
+    # 4. Payloads: schemas/{data,info}/<stem>.schema.json <-> examples/{data,info}/<stem>.json,
+    #    and schemas/status.schema.json <-> examples/status.json.
+    pairs = [(STATUS, SCHEMAS / f"{STATUS}{SUFFIX}", EXAMPLES / f"{STATUS}.json")]
+    payload = {kind: {} for kind in PAYLOAD_KINDS}  # kind -> stem -> validator or None
+    for kind in PAYLOAD_KINDS:
+        stems = {p.name[: -len(SUFFIX)] for p in (SCHEMAS / kind).glob(f"*{SUFFIX}")}
+        stems |= {p.name[: -len(".json")] for p in (EXAMPLES / kind).glob("*.json")}
+        for stem in sorted(stems):
+            pairs.append((f"{kind}/{stem}", SCHEMAS / kind / f"{stem}{SUFFIX}", EXAMPLES / kind / f"{stem}.json"))
+    status_validator = None
+    for name, schema_path, example_path in pairs:
+        v = None
+        if schema_path.exists():
+            v = compile_schema(schema_path, name, example_path.exists())
+            kind, _, stem = name.partition("/")
+            if kind in payload:
+                payload[kind][stem] = v
+            else:
+                status_validator = v
+        if not example_path.exists():
+            continue
+        rel = example_path.relative_to(ROOT)
+        if not schema_path.exists():
+            report(False, rel, f"no schema {schema_path.relative_to(ROOT)}")
+            continue
+        if v is None:
+            report(False, rel, f"schema {name} is itself invalid")
+            continue
+        try:
+            value = load(example_path)
+        except (OSError, ValueError) as e:
+            report(False, rel, f"not valid JSON: {e}")
+            continue
+        detail = errors_of(v, value)
+        report(not detail, rel, f"against {name}: {detail}" if detail else f"against {name}")
+
+    # 5. Catalogue cross-check against the getFeatures example (and the status example).
+    try:
+        features = load(EXAMPLES / "response.getFeatures.json")["result"]["features"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        report(False, "catalogue", f"cannot read examples/response.getFeatures.json: {e}")
+        features = []
+    if features:
+        problems = []
+        listed = {"data": set(), "info": set()}
+        for f in features:
+            for event in f.get("events", []):
+                listed["data"].add(event)
+                if f.get("supported") and event not in payload["data"]:
+                    problems.append(f"supported event {f['name']}/{event} has no schemas/data/{event}{SUFFIX}")
+            for k in f.get("info", []):
+                stem = f"{k.get('category')}.{k.get('key')}"
+                listed["info"].add(stem)
+                if f.get("supported") and k.get("supported") and stem not in payload["info"]:
+                    problems.append(f"supported info key {f['name']}/{stem} has no schemas/info/{stem}{SUFFIX}")
+        for kind in PAYLOAD_KINDS:
+            for stem in sorted(set(payload[kind]) - listed[kind]):
+                problems.append(f"schemas/{kind}/{stem}{SUFFIX} belongs to no feature in getFeatures")
+        try:
+            status = load(EXAMPLES / f"{STATUS}.json")
+            want = [(f["name"], [(e, 0, None) for e in f["events"]]
+                     + [(k["key"], 1, k["category"]) for k in f["info"]]) for f in features]
+            got = [(f["name"], [(k["name"], k["type"], k.get("category")) for k in f["keys"]])
+                   for f in status["features"]]
+            if want != got:
+                problems.append("examples/status.json does not list the getFeatures features and keys in order")
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            problems.append(f"cannot compare examples/status.json: {e}")
+        report(not problems, "catalogue (getFeatures example vs payload schemas)", "; ".join(problems))
+
+    # 6. features.md: the wire examples.
+    md = ROOT / "features.md"
+    if md.exists():
+        lines, block = [], False
+        for n, line in enumerate(md.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("```"):
+                block = line.strip() == "```json" if not block else False
+            elif block and line.strip():
+                lines.append((n, line))
+        for n, line in lines:
+            rel = f"features.md:{n}"
+            try:
+                message = json.loads(line)
+                name = f"notification.{message['method']}"
+            except (ValueError, KeyError, TypeError) as e:
+                report(False, rel, f"not a notification: {e}")
+                continue
+            if name not in validators:
+                report(False, rel, f"no valid schema {name}")
+                continue
+            problems = [errors_of(validators[name], message)] if errors_of(validators[name], message) else []
+            params = message.get("params", {})
+            for event in params.get("events", []) if name == "notification.onNewEvents" else []:
+                v = payload["data"].get(event.get("name"))
+                data = event.get("data")
+                if v is None:
+                    problems.append(f"no valid schema data/{event.get('name')}")
+                    continue
+                if not isinstance(data, str):
+                    problems.append(f"{event['name']}: data is not a string (dataFormat \"string\")")
+                    continue
+                try:
+                    value = None if data == "" else json.loads(data)
+                except ValueError as e:
+                    problems.append(f"{event['name']}: data is not JSON text: {e}")
+                    continue
+                detail = errors_of(v, value)
+                if detail:
+                    problems.append(f"{event['name']}: {detail}")
+            for cat, keys in params.get("info", {}).items() if name == "notification.onInfoUpdates2" else []:
+                for key, raw in keys.items():
+                    v = payload["info"].get(f"{cat}.{key}")
+                    if v is None:
+                        problems.append(f"no valid schema info/{cat}.{key}")
+                        continue
+                    if raw is None:
+                        continue
+                    if not isinstance(raw, str):
+                        problems.append(f"{cat}.{key}: value is not a string (dataFormat \"string\")")
+                        continue
+                    candidates = [raw]
+                    try:
+                        parsed = json.loads(raw)
+                        if not isinstance(parsed, str):
+                            candidates.append(parsed)
+                    except ValueError:
+                        pass
+                    if all(errors_of(v, c) for c in candidates):
+                        problems.append(f"{cat}.{key}: {errors_of(v, candidates[-1])}")
+            report(not problems, rel, "; ".join(problems) if problems else f"against {name} and payload schemas")
 
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
