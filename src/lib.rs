@@ -32,7 +32,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use wardcast_broker::{Batch, Broker, BrokerConfig, Catalogue, FeatureDef, GameIdentity, InfoKey};
+use wardcast_broker::{
+    Batch, Broker, BrokerConfig, Catalogue, FeatureDef, FeatureState, GameIdentity, InfoKey,
+};
 use wardcast_engine::{
     health, Engine, EngineConfig, Freshness, HealthReport, Output, Support, CATALOGUE,
 };
@@ -128,12 +130,17 @@ pub fn catalogue(engine: &EngineConfig) -> Catalogue {
                     info: f
                         .info
                         .iter()
-                        .map(|i| InfoKey {
-                            category: i.category.into(),
-                            key: i.key.into(),
-                            supported: support == Support::Supported
-                                && i.support == Support::Supported,
-                            reason: reason(support).or_else(|| reason(i.support)),
+                        .map(|i| {
+                            let supported =
+                                support == Support::Supported && i.support == Support::Supported;
+                            InfoKey {
+                                category: i.category.into(),
+                                key: i.key.into(),
+                                supported,
+                                reason: reason(support).or_else(|| reason(i.support)),
+                                // Until the first health report: yellow, no data yet.
+                                state: if supported { 2 } else { 0 },
+                            }
                         })
                         .collect(),
                     supported: support == Support::Supported,
@@ -178,6 +185,8 @@ pub async fn run(
             stale_after: config.stale_after,
             health: health_tx,
             health_published: false,
+            health_basis: None,
+            mode: wardcast_gsi::Mode::Idle,
         }
         .run(rx, demo, stop.clone()),
     );
@@ -243,8 +252,12 @@ struct Pipeline {
     /// The latest health report, for `GET /status`. A watch channel holds one
     /// value, so it never grows; the pipeline is its only writer.
     health: tokio::sync::watch::Sender<HealthReport>,
+    /// The mode of the last snapshot.
+    mode: wardcast_gsi::Mode,
     /// Whether a health report has been published yet (the first always is).
     health_published: bool,
+    /// The freshness and mode of the last report, to report transitions at once.
+    health_basis: Option<(Freshness, wardcast_gsi::Mode)>,
 }
 
 impl Pipeline {
@@ -317,6 +330,7 @@ impl Pipeline {
     /// to the clients that asked for them.
     fn update_health(&mut self, freshness: Freshness) {
         let report = self.engine.health(freshness);
+        self.health_basis = Some((freshness, self.mode));
         if self.health_published && *self.health.borrow() == report {
             return;
         }
@@ -325,7 +339,23 @@ impl Pipeline {
         let states: Vec<_> = report
             .features
             .iter()
-            .filter_map(|f| catalogue.id(f.name).map(|id| (id, f.state)))
+            .filter_map(|f| {
+                let info = f
+                    .keys
+                    .iter()
+                    .filter(|k| k.kind == 1)
+                    .map(|k| k.state)
+                    .collect();
+                catalogue.id(f.name).map(|id| {
+                    (
+                        id,
+                        FeatureState {
+                            state: f.state,
+                            info,
+                        },
+                    )
+                })
+            })
             .collect();
         self.broker.set_feature_states(&states);
         let mut batch = Batch::default();
@@ -355,8 +385,14 @@ impl Pipeline {
         }
         *last_seen = Some(Instant::now());
         self.broker.touch_game();
+        self.mode = snapshot.state.mode();
         let output = self.engine.process(snapshot.state);
         self.publish(output);
+        // Data arriving after none, or a new mode, changes health at once; the
+        // slower changes (a section appearing) wait for the next tick.
+        if self.health_basis != Some((Freshness::Fresh, self.mode)) {
+            self.update_health(Freshness::Fresh);
+        }
     }
 
     fn publish(&self, output: Output) {

@@ -45,7 +45,7 @@ fn feature<'a>(report: &'a Value, name: &str) -> &'a Value {
 #[tokio::test]
 async fn health_is_derived_live_and_pushed() {
     let config = wardcast::Config {
-        stale_after: Duration::from_millis(300),
+        stale_after: Duration::from_millis(1500),
         ..wardcast::Config::default()
     };
     let server = Server::start(config).await;
@@ -121,11 +121,18 @@ async fn health_is_derived_live_and_pushed() {
     server.post(&in_game(101, json!({}))).await;
     loop {
         let (method, params) = client.note().await;
-        if method == "onInfoUpdates2" && params["feature"] == "error" {
-            assert_eq!(params["info"]["error"]["plugin_error"], Value::Null);
+        if method == "onInfoUpdates2"
+            && params["feature"] == "error"
+            && params["info"]["error"]["plugin_error"].is_null()
+        {
             break;
         }
     }
+    let info = client.result("getInfo", None).await;
+    assert!(
+        info["res"].get("error").is_none(),
+        "the reset key is gone: {info}"
+    );
     server.shutdown().await;
 }
 
@@ -218,4 +225,143 @@ async fn a_long_spectator_sequence_fires_every_players_events() {
     assert!(damage > 0, "damage comes from the spectator fields");
     assert_eq!(me, Some(json!("chen")), "me is the selected hero");
     server.shutdown().await;
+}
+
+/// The engine's output for one body, grouped as the broker publishes it: one
+/// `onNewEvents` per feature (first-seen order), then one `onInfoUpdates2` per feature.
+fn grouped(output: &wardcast_engine::Output) -> Vec<(String, Value)> {
+    let mut events: Vec<(&str, Vec<Value>)> = Vec::new();
+    for e in &output.events {
+        let item = json!({"name": e.name, "data": e.data});
+        match events.iter_mut().find(|(f, _)| *f == e.feature) {
+            Some((_, list)) => list.push(item),
+            None => events.push((e.feature, vec![item])),
+        }
+    }
+    let mut info: Vec<(&str, serde_json::Map<String, Value>)> = Vec::new();
+    for c in &output.info {
+        let i = match info.iter().position(|(f, _)| *f == c.feature) {
+            Some(i) => i,
+            None => {
+                info.push((c.feature, serde_json::Map::new()));
+                info.len() - 1
+            }
+        };
+        let category = info[i].1.entry(c.category).or_insert_with(|| json!({}));
+        category[c.key] = c.value.clone();
+    }
+    let mut out: Vec<(String, Value)> = events
+        .into_iter()
+        .map(|(f, list)| {
+            (
+                "onNewEvents".to_string(),
+                json!({"feature": f, "events": list}),
+            )
+        })
+        .collect();
+    out.extend(info.into_iter().map(|(f, map)| {
+        (
+            "onInfoUpdates2".to_string(),
+            json!({"feature": f, "info": map}),
+        )
+    }));
+    out
+}
+
+#[tokio::test]
+async fn every_engine_case_fires_end_to_end_with_its_documented_shape() {
+    let root = repo().join("crates/wardcast-engine/tests/cases");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("cases")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    dirs.sort();
+    let mut fired = std::collections::BTreeSet::new();
+    for dir in dirs {
+        let mut config = wardcast::Config::default();
+        if dir.join("config.json").exists() {
+            let c = read_json(&dir.join("config.json"));
+            config.engine.multikill_window_secs = c["multikill_window_secs"].as_i64().unwrap_or(18);
+            config.engine.allow_chat = c["allow_chat"].as_bool().unwrap_or(false);
+        }
+        let mut engine = wardcast_engine::Engine::new(config.engine.clone()).expect("engine");
+        let server = Server::start(config).await;
+        let mut client = server.client().await;
+        // Every supported feature but the health ones, whose pushes depend on timing.
+        let features = supported(&mut client).await;
+        let features: Vec<&str> = features
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !matches!(*f, "gep_internal" | "error"))
+            .collect();
+        client
+            .result(
+                "setRequiredFeatures",
+                Some(json!({"features": features, "dataFormat": "object"})),
+            )
+            .await;
+
+        let mut bodies = match dir
+            .join("prev.json")
+            .exists()
+            .then(|| read_json(&dir.join("prev.json")))
+        {
+            Some(Value::Array(list)) => list,
+            Some(one) => vec![one],
+            None => Vec::new(),
+        };
+        bodies.push(read_json(&dir.join("next.json")));
+        let mut expected = vec![("onGameInfoUpdated".to_string(), json!(null))];
+        for body in &bodies {
+            server.post(body).await;
+            let text = serde_json::to_vec(body).expect("json");
+            expected.extend(grouped(
+                &engine.process(wardcast_gsi::parse(&text).expect("parse")),
+            ));
+        }
+        for (method, want) in expected {
+            let (got_method, mut got) = client.note().await;
+            assert_eq!(got_method, method, "{}", dir.display());
+            if method == "onGameInfoUpdated" {
+                continue;
+            }
+            if let Some(events) = got["events"].as_array() {
+                for e in events {
+                    fired.insert(e["name"].as_str().unwrap_or_default().to_string());
+                }
+            }
+            if let Some(info) = got["info"].as_object() {
+                for (category, keys) in info {
+                    for key in keys.as_object().into_iter().flatten().map(|(k, _)| k) {
+                        fired.insert(format!("{category}.{key}"));
+                    }
+                }
+            }
+            got.as_object_mut().map(|o| o.remove("seq"));
+            assert_eq!(got, want, "{}", dir.display());
+        }
+        server.shutdown().await;
+    }
+    // Every event and info key of every supported feature (but health) fired in some case.
+    let catalogue = wardcast::catalogue(&wardcast_engine::EngineConfig {
+        allow_chat: true,
+        ..Default::default()
+    });
+    let mut never = Vec::new();
+    for f in catalogue
+        .features()
+        .iter()
+        .filter(|f| f.supported && !matches!(f.name.as_str(), "gep_internal" | "error"))
+    {
+        for e in f.events.iter().filter(|e| !fired.contains(*e)) {
+            never.push(format!("event {e} ({})", f.name));
+        }
+        for k in f.info.iter().filter(|k| k.supported) {
+            let name = format!("{}.{}", k.category, k.key);
+            if !fired.contains(&name) {
+                never.push(format!("info {name} ({})", f.name));
+            }
+        }
+    }
+    assert!(never.is_empty(), "never fired end to end: {never:#?}");
 }

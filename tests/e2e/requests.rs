@@ -79,39 +79,37 @@ async fn get_features_lists_the_whole_catalogue_honestly() {
             .cloned()
             .unwrap_or_else(|| panic!("{n}"))
     };
-    for name in [
-        "kill",
-        "death",
-        "assist",
-        "cs",
-        "gold",
-        "xpm",
-        "gpm",
-        "hero_leveled_up",
-        "me",
-        "game",
-        "match_info",
-        "game_state_changed",
-        "match_state_changed",
-        "match_ended",
-    ] {
-        assert_eq!(by_name(name)["supported"], true, "{name}");
-    }
-    for name in [
-        "party",
-        "hero_pool",
-        "match_detected",
-        "roster",
-        "hero_item_used",
-    ] {
-        let f = by_name(name);
-        assert_eq!(f["supported"], false, "{name}");
-        assert!(
-            f["reason"].as_str().is_some_and(|r| !r.is_empty()),
-            "{name} has a reason"
+    let unsupported = ["party", "hero_pool", "match_detected", "chat"];
+    for f in features {
+        let name = f["name"].as_str().expect("name");
+        let supported = !unsupported.contains(&name);
+        assert_eq!(f["supported"], supported, "{name}");
+        assert_eq!(
+            f["reason"].is_string(),
+            !supported,
+            "{name}: a reason exactly when unsupported"
         );
+        // Before any game data, supported features are yellow and unsupported ones 0.
+        assert_eq!(f["state"], if supported { 2 } else { 0 }, "{name}");
     }
+    let key = |f: &str, k: &str| {
+        by_name(f)["info"]
+            .as_array()
+            .expect("info")
+            .iter()
+            .find(|i| i["key"] == k)
+            .cloned()
+            .expect(k)
+    };
+    assert_eq!(key("me", "mmr")["supported"], false);
+    assert!(key("me", "mmr")["reason"].is_string());
+    assert_eq!(key("match_info", "game_mode")["supported"], false);
+    assert_eq!(key("me", "hero")["supported"], true);
     assert_eq!(by_name("kill")["events"], json!(["kill"]));
+    assert_eq!(
+        by_name("roshan")["events"],
+        json!(["roshan_killed", "aegis_picked_up", "aegis_denied"])
+    );
     assert_eq!(
         by_name("roshan")["events"],
         json!(["roshan_killed", "aegis_picked_up", "aegis_denied"])

@@ -20,6 +20,9 @@ pub struct InfoKey {
     /// Why it is not produced, when it is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Live health of the key: 0 unsupported, 1 green, 2 yellow, 3 red.
+    #[serde(default)]
+    pub state: u8,
 }
 
 /// One feature as a client sees it in `getFeatures`.

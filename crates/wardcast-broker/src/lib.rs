@@ -74,6 +74,16 @@ impl Default for BrokerConfig {
     }
 }
 
+/// The live health of one feature and of its info keys (0 unsupported, 1 green,
+/// 2 yellow, 3 red).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeatureState {
+    /// The feature's state.
+    pub state: u8,
+    /// Each info key's state, in the catalogue's order.
+    pub info: Vec<u8>,
+}
+
 /// What the broker knows of one connected client, for status pages.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ClientInfo {
@@ -102,7 +112,7 @@ struct Inner {
     tasks: TaskTracker,
     /// Live health per feature, by feature id; written by the publisher, read by
     /// `getFeatures`. Held only to copy in or out, never across an `.await`.
-    states: std::sync::RwLock<Vec<u8>>,
+    states: std::sync::RwLock<Vec<FeatureState>>,
 }
 
 impl Broker {
@@ -112,7 +122,14 @@ impl Broker {
             return Err(Error::Config("ring_capacity must be at least 1"));
         }
         let hub = hub::Hub::new(&catalogue, config.ring_capacity, config.game.clone());
-        let states = catalogue.features().iter().map(|f| f.state).collect();
+        let states = catalogue
+            .features()
+            .iter()
+            .map(|f| FeatureState {
+                state: f.state,
+                info: f.info.iter().map(|k| k.state).collect(),
+            })
+            .collect();
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -153,18 +170,18 @@ impl Broker {
         self.inner.hub.touch();
     }
 
-    /// Sets the live health state of each feature (by feature id), as
-    /// `getFeatures` reports it.
-    pub fn set_feature_states(&self, states: &[(FeatureId, u8)]) {
+    /// Sets the live health state of features (by feature id), as `getFeatures`
+    /// reports it: the feature's state and its info keys' states, in catalogue order.
+    pub fn set_feature_states(&self, states: &[(FeatureId, FeatureState)]) {
         let mut current = self.inner.states.write().unwrap_or_else(|e| e.into_inner());
         for (id, state) in states {
             if let Some(slot) = current.get_mut(usize::from(id.0)) {
-                *slot = *state;
+                *slot = state.clone();
             }
         }
     }
 
-    /// The catalogue with the current health state of each feature.
+    /// The catalogue with the current health state of each feature and info key.
     pub fn features(&self) -> Vec<FeatureDef> {
         let states = self
             .inner
@@ -177,7 +194,14 @@ impl Broker {
             .features()
             .iter()
             .zip(states)
-            .map(|(f, state)| FeatureDef { state, ..f.clone() })
+            .map(|(f, s)| {
+                let mut def = f.clone();
+                def.state = s.state;
+                for (key, state) in def.info.iter_mut().zip(s.info) {
+                    key.state = state;
+                }
+                def
+            })
             .collect()
     }
 

@@ -28,16 +28,30 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
                 Some("dire") => 3,
                 _ => 0,
             };
-            Some(json!({
+            let mut entry = json!({
                 "steamId": p.steamid.clone().unwrap_or_default(),
                 "name": p.name.clone().unwrap_or_default(),
                 "pickConfirmed": hero_id.is_some(),
                 "hero": name.strip_prefix(HERO_PREFIX).unwrap_or(name),
                 "heroId": hero_id.unwrap_or(0),
                 "team": team,
-                "team_slot": p.team_slot.or(who.index.map(|i| i64::from(i % 5))),
-                "player_index": who.index.map(i64::from).or(p.team_slot.map(|s| if team == 3 { s + 5 } else { s })),
-            }))
+            });
+            // Bodies from before 2022 have no team_slot; then the slot is not
+            // known in player mode and is left out rather than guessed.
+            let team_slot = p.team_slot.or(who.index.map(|i| i64::from(i % 5)));
+            let player_index =
+                who.index
+                    .map(i64::from)
+                    .or(p.team_slot.map(|s| if team == 3 { s + 5 } else { s }));
+            if let Some(map) = entry.as_object_mut() {
+                if let Some(slot) = team_slot {
+                    map.insert("team_slot".into(), slot.into());
+                }
+                if let Some(index) = player_index {
+                    map.insert("player_index".into(), index.into());
+                }
+            }
+            Some(entry)
         })
         .collect();
     if !players.is_empty() {
