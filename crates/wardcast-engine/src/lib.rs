@@ -281,7 +281,7 @@ impl Engine {
         // Leaving a match clears the match-scoped info, so the next match's
         // first values fire again even when they are equal (Overwolf's reset).
         let left_match = mode == Mode::Idle && self.mode.is_some_and(|m| m != Mode::Idle);
-        if left_match {
+        if left_match || self.prev.as_ref().is_some_and(|p| switched_match(p, &next)) {
             sink.reset_info();
         }
         features::run(&step, &mut self.trackers, &mut sink);
@@ -322,6 +322,13 @@ impl Engine {
     pub fn info(&self) -> impl Iterator<Item = (&'static str, &'static str, &'static str, &Value)> {
         self.info.iter()
     }
+}
+
+/// Whether the client went straight from one match to another (a caster
+/// switching games), as opposed to a match getting its real id after `"0"`.
+fn switched_match(prev: &GameState, next: &GameState) -> bool {
+    let id = |s: &GameState| s.map.as_ref().and_then(|m| m.matchid.clone());
+    matches!((id(prev), id(next)), (Some(a), Some(b)) if a != b && a != "0")
 }
 
 /// Whether two snapshots belong to the same match, so counters can be diffed.

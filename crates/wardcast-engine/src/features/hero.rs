@@ -56,7 +56,16 @@ pub(crate) fn run(
         }
     }
 
-    if prev.alive == Some(false) && next.alive == Some(true) {
+    // A death and a respawn can both fall between two snapshots (a quick
+    // buyback): the deaths counter rose while the hero shows alive on both
+    // sides. Report the respawn too, so no client is left with a dead hero.
+    let died_between = increase(
+        prev_view.and_then(|p| p.player).and_then(|p| p.deaths),
+        who.player.and_then(|p| p.deaths),
+    )
+    .is_some()
+        && prev.alive == Some(true);
+    if next.alive == Some(true) && (prev.alive == Some(false) || died_between) {
         sink.player_event(who, "hero_respawned", "hero_respawned", Value::Null);
     }
 
