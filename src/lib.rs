@@ -18,6 +18,7 @@ pub mod demo;
 pub mod gsi_cfg;
 pub mod record;
 pub mod replay;
+pub mod token;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,8 +26,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -67,6 +69,10 @@ pub struct Config {
     pub game_timeout: Duration,
     /// After this long without a GSI body during a match, health turns red.
     pub stale_after: Duration,
+    /// How long a client may take to send a request's headers (slowloris guard).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: Duration,
 }
 
 impl Default for Config {
@@ -85,6 +91,8 @@ impl Default for Config {
             demo: None,
             game_timeout: Duration::from_secs(40),
             stale_after: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -192,37 +200,122 @@ pub async fn run(
     );
 
     let app = Router::new()
-        .merge(wardcast_gsi::router(config.ingest.clone(), tx, stats))
+        .merge(
+            wardcast_gsi::router(config.ingest.clone(), tx, stats).layer(
+                tower_http::timeout::RequestBodyTimeoutLayer::new(config.body_timeout),
+            ),
+        )
         .merge(wardcast_broker::http::router(broker.clone()))
         .route("/healthz", get(|| async { "ok\n" }))
         .route(
             "/status",
-            get(move || {
-                let report = health_rx.borrow().clone();
-                async move { axum::Json(report) }
+            get({
+                let access = config.broker.access.clone();
+                move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                      request: axum::extract::Request| {
+                    let allowed = wardcast_broker::http::check_access(
+                        &access,
+                        request.headers(),
+                        request.uri().query(),
+                        &peer,
+                    );
+                    let report = health_rx.borrow().clone();
+                    async move {
+                        match allowed {
+                            Ok(()) => axum::Json(report).into_response(),
+                            Err(_) => (
+                                axum::http::StatusCode::UNAUTHORIZED,
+                                "access token or origin refused\n",
+                            )
+                                .into_response(),
+                        }
+                    }
+                }
             }),
         );
-    let listener = listener.tap_io(|tcp| {
-        // Frames are flushed once per snapshot already; Nagle would only add delay.
-        let _ = tcp.set_nodelay(true);
-    });
-    let http_stop = stop.clone();
-    let server = axum::serve(
+    let server = tokio::spawn(serve_http(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { http_stop.cancelled().await });
-    let server = tokio::spawn(async move { server.await });
+        app,
+        config.header_timeout,
+        stop.clone(),
+    ));
 
     shutdown.await;
     tracing::info!("shutting down");
     stop.cancel();
     broker.shutdown().await;
     let _ = pipeline.await;
-    match server.await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(Error::Io("http server".into(), e)),
-        Err(e) => Err(Error::Input(format!("http server task failed: {e}"))),
+    server
+        .await
+        .map_err(|e| Error::Input(format!("http server task failed: {e}")))
+}
+
+/// How long shutdown waits for HTTP requests in flight.
+const HTTP_GRACE: Duration = Duration::from_secs(3);
+
+/// Accepts connections and serves HTTP/1.1 with upgrades until `stop`, with a
+/// limit on how long a client may take to send its headers (a slowloris
+/// client is disconnected, not kept). WebSocket upgrades leave hyper and are
+/// tracked by the broker.
+async fn serve_http(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    stop: CancellationToken,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let connections = tokio_util::task::TaskTracker::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            () = stop.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors or similar: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        // Frames are flushed once per snapshot already; Nagle would only add delay.
+        let _ = tcp.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let connection = http
+            .serve_connection(TokioIo::new(tcp), service)
+            .with_upgrades();
+        let stop = stop.clone();
+        connections.spawn(async move {
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = stop.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!("http connection from {peer} ended: {e}");
+            }
+        });
+    }
+    connections.close();
+    if tokio::time::timeout(HTTP_GRACE, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::debug!("http connections still open after the grace period");
     }
 }
 

@@ -28,6 +28,18 @@ enum Command {
     Demo(ServeArgs),
     /// Post a recording to a running broker at the recorded pace.
     Replay(ReplayArgs),
+    /// Print the access token LAN clients need, or replace it with --rotate.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+struct TokenArgs {
+    /// Replace the token with a new one (clients must then use the new one).
+    #[arg(long)]
+    rotate: bool,
+    /// Where the token is kept (default: <config dir>/wardcast/token).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -56,6 +68,16 @@ struct ServeArgs {
     /// Serve the `chat` feature (chat_message events). Chat is private text, so it is off by default.
     #[arg(long)]
     allow_chat: bool,
+    /// Require the access token from loopback clients too (always required from other addresses).
+    #[arg(long)]
+    require_token: bool,
+    /// Also allow WebSocket connections from pages of this browser origin (repeatable),
+    /// e.g. https://overlay.example.
+    #[arg(long, value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+    /// Where the access token is kept (default: <config dir>/wardcast/token).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +114,7 @@ fn main() -> ExitCode {
             Some(Command::Serve(args)) => serve(args, false).await,
             Some(Command::Demo(args)) => serve(args, true).await,
             Some(Command::Replay(args)) => replay_cmd(args).await,
+            Some(Command::Token(args)) => token_cmd(args),
         }
     });
     match result {
@@ -125,18 +148,42 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
             ..DemoOptions::default()
         });
     }
+    let token_file = args
+        .token_file
+        .clone()
+        .or_else(wardcast::token::default_path);
+    let lan = !args.listen.ip().is_loopback();
+    let token = match &token_file {
+        Some(path) if lan || args.require_token => Some(wardcast::token::load_or_create(path)?),
+        _ => None,
+    };
+    if (lan || args.require_token) && token.is_none() {
+        return Err(wardcast::Error::Input(
+            "no config directory for the access token: pass --token-file FILE".into(),
+        ));
+    }
+    config.broker.access = wardcast_broker::AccessPolicy {
+        token: token.clone(),
+        require_token: args.require_token,
+        allowed_origins: args.allow_origin.clone(),
+    };
+    if lan && args.gsi_token.is_none() {
+        tracing::warn!(
+            "listening beyond loopback without --gsi-token: any machine on the network can post fake game state"
+        );
+    }
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| wardcast::Error::Io(format!("cannot listen on {}", args.listen), e))?;
     let local = listener
         .local_addr()
         .map_err(|e| wardcast::Error::Io("cannot read the listening address".into(), e))?;
-    print_banner(local, &args, config.demo.is_some());
+    print_banner(local, &args, config.demo.is_some(), token.as_deref());
     wardcast::run(config, listener, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool) {
+fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool, token: Option<&str>) {
     println!(
         "wardcast {} listening on {local}",
         env!("CARGO_PKG_VERSION")
@@ -149,6 +196,14 @@ fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool) {
     }
     if let Some(path) = &args.record {
         println!("  recording:  {}", path.display());
+    }
+    if let Some(token) = token {
+        let who = if args.require_token {
+            "every client"
+        } else {
+            "clients on other machines"
+        };
+        println!("  access:     {who} connect with ?token={token} (or Authorization: Bearer)");
     }
     println!();
     println!("Save this as <Dota 2>/game/dota/cfg/gamestate_integration/gamestate_integration_wardcast.cfg,");
@@ -176,6 +231,21 @@ async fn replay_cmd(args: ReplayArgs) -> Result<ExitCode, wardcast::Error> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn token_cmd(args: TokenArgs) -> Result<ExitCode, wardcast::Error> {
+    let Some(path) = args.token_file.or_else(wardcast::token::default_path) else {
+        return Err(wardcast::Error::Input(
+            "no config directory: pass --token-file FILE".into(),
+        ));
+    };
+    let token = if args.rotate {
+        wardcast::token::rotate(&path)?
+    } else {
+        wardcast::token::load_or_create(&path)?
+    };
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -19,7 +19,9 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
-use crate::{Broker, Error};
+use subtle::ConstantTimeEq;
+
+use crate::{AccessPolicy, Broker, Error};
 
 struct Endpoint {
     broker: Broker,
@@ -47,7 +49,7 @@ fn ws_config(broker: &Broker) -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
         .write_buffer_size(64 * 1024)
-        .max_write_buffer_size(16 * 1024 * 1024)
+        .max_write_buffer_size(broker.inner.config.max_client_buffer.max(64 * 1024 + 1))
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
 }
@@ -84,6 +86,26 @@ async fn upgrade(
 ) -> Response {
     if endpoint.broker.is_shutting_down() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    let policy = &endpoint.broker.inner.config.access;
+    match check_access(policy, request.headers(), request.uri().query(), &peer) {
+        Ok(()) => {}
+        Err(Refusal::Origin) => {
+            tracing::info!("websocket from {peer} refused: origin not allowed");
+            return (
+                StatusCode::FORBIDDEN,
+                "origin not allowed: add it with --allow-origin\n",
+            )
+                .into_response();
+        }
+        Err(Refusal::Token) => {
+            tracing::info!("websocket from {peer} refused: missing or wrong access token");
+            return (
+                StatusCode::UNAUTHORIZED,
+                "access token required: connect with ?token=TOKEN or Authorization: Bearer TOKEN\n",
+            )
+                .into_response();
+        }
     }
     let accept = match check_upgrade(request.headers()) {
         Ok(accept) => accept,
@@ -123,4 +145,179 @@ async fn upgrade(
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, v);
     }
     response
+}
+
+/// Why a request is refused by the access policy.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A browser page from a site not on the allow-list.
+    Origin,
+    /// The access token is missing or wrong.
+    Token,
+}
+
+/// Checks a request's origin and token against the policy. The request's
+/// `Host` header is consulted so the broker's own pages are always allowed.
+pub fn check_access(
+    policy: &AccessPolicy,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    peer: &SocketAddr,
+) -> Result<(), Refusal> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().map_err(|_| Refusal::Origin)?;
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        if !origin_allowed(origin, host, &policy.allowed_origins) {
+            return Err(Refusal::Origin);
+        }
+    }
+    let Some(expected) = policy.token.as_deref() else {
+        return Ok(());
+    };
+    if peer.ip().is_loopback() && !policy.require_token {
+        return Ok(());
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let from_query = query.and_then(|q| {
+        q.split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == "token")
+            .map(|(_, v)| v)
+    });
+    let given = bearer.or(from_query).unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(Refusal::Token)
+    }
+}
+
+/// Whether a browser origin may connect.
+fn origin_allowed(origin: &str, host: Option<&str>, extra: &[String]) -> bool {
+    let origin = origin.trim_end_matches('/');
+    if origin == "null"
+        || origin.starts_with("file://")
+        || origin.starts_with("overwolf-extension://")
+    {
+        return true;
+    }
+    if extra
+        .iter()
+        .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    if !matches!(scheme, "http" | "https") {
+        return false;
+    }
+    if host.is_some_and(|h| h.eq_ignore_ascii_case(rest)) {
+        return true;
+    }
+    // Strip an optional port, keeping IPv6 brackets.
+    let hostname = match rest.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.is_empty() => h,
+        _ => rest,
+    };
+    matches!(
+        hostname.to_ascii_lowercase().as_str(),
+        "localhost" | "127.0.0.1" | "[::1]"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn origins() {
+        let extra = vec!["https://overlay.example".to_string()];
+        for ok in [
+            "null",
+            "file:///C:/overlay.html",
+            "http://localhost",
+            "http://localhost:8080",
+            "https://127.0.0.1:3000",
+            "http://[::1]:5173",
+            "overwolf-extension://abcdef",
+            "https://overlay.example",
+        ] {
+            assert!(origin_allowed(ok, None, &extra), "{ok}");
+        }
+        for bad in [
+            "https://evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+            "ws://localhost",
+            "http://192.168.1.20:7314",
+        ] {
+            assert!(!origin_allowed(bad, None, &extra), "{bad}");
+        }
+        assert!(
+            origin_allowed("http://192.168.1.20:7314", Some("192.168.1.20:7314"), &[]),
+            "the broker's own pages"
+        );
+    }
+
+    #[test]
+    fn tokens() {
+        let policy = AccessPolicy {
+            token: Some("s3cret".into()),
+            ..AccessPolicy::default()
+        };
+        let lan: SocketAddr = "192.168.1.30:50000".parse().expect("addr");
+        let local: SocketAddr = "127.0.0.1:50000".parse().expect("addr");
+        assert_eq!(check_access(&policy, &headers(&[]), None, &local), Ok(()));
+        assert_eq!(
+            check_access(&policy, &headers(&[]), None, &lan),
+            Err(Refusal::Token)
+        );
+        assert_eq!(
+            check_access(&policy, &headers(&[]), Some("token=nope"), &lan),
+            Err(Refusal::Token)
+        );
+        assert_eq!(
+            check_access(&policy, &headers(&[]), Some("a=1&token=s3cret"), &lan),
+            Ok(())
+        );
+        assert_eq!(
+            check_access(
+                &policy,
+                &headers(&[("authorization", "Bearer s3cret")]),
+                None,
+                &lan
+            ),
+            Ok(())
+        );
+        let strict = AccessPolicy {
+            require_token: true,
+            ..policy
+        };
+        assert_eq!(
+            check_access(&strict, &headers(&[]), None, &local),
+            Err(Refusal::Token)
+        );
+        assert_eq!(
+            check_access(
+                &strict,
+                &headers(&[("origin", "https://evil.example")]),
+                Some("token=s3cret"),
+                &local
+            ),
+            Err(Refusal::Origin)
+        );
+    }
 }

@@ -101,6 +101,13 @@ struct FeatureInfo {
 #[derive(Debug)]
 struct State {
     seq: u64,
+    /// Recent publications, oldest first, for `resume`: bounded by the number
+    /// of notifications and by age; the oldest are dropped first.
+    history: std::collections::VecDeque<(Instant, Arc<Published>)>,
+    /// Notifications held in `history`.
+    history_frames: usize,
+    /// Every seq up to this one has left the history (0: nothing has yet).
+    history_floor: u64,
     info: Vec<FeatureInfo>,
     running: bool,
     last_touch: Option<Instant>,
@@ -113,8 +120,27 @@ pub(crate) struct SnapshotEntry {
     pub info: Map<String, Value>,
 }
 
+/// How much history `resume` can draw on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryLimits {
+    /// The most notifications kept.
+    pub max_notifications: usize,
+    /// The oldest notification kept.
+    pub max_age: std::time::Duration,
+}
+
+/// Why a resume cannot replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotRecoverable {
+    /// The epoch names another broker run (a restart).
+    OtherEpoch,
+    /// The notifications after `since` are no longer all held.
+    TooOld,
+}
+
 pub(crate) struct Hub {
     state: Mutex<State>,
+    limits: HistoryLimits,
     /// The ring of published frames. The hub sends while holding `state`; each
     /// session holds a receiver. The ring is bounded: a receiver that falls more
     /// than its capacity behind gets `Lagged` and is closed as a slow consumer.
@@ -125,11 +151,20 @@ pub(crate) struct Hub {
 }
 
 impl Hub {
-    pub fn new(catalogue: &Catalogue, capacity: usize, game: GameIdentity) -> Self {
+    pub fn new(
+        catalogue: &Catalogue,
+        capacity: usize,
+        game: GameIdentity,
+        limits: HistoryLimits,
+    ) -> Self {
         let (tx, _) = broadcast::channel(capacity);
         Self {
+            limits,
             state: Mutex::new(State {
                 seq: 0,
+                history: std::collections::VecDeque::new(),
+                history_frames: 0,
+                history_floor: 0,
                 info: catalogue
                     .features()
                     .iter()
@@ -201,8 +236,67 @@ impl Hub {
             };
             frames.push(Frame::new(seq, Target::Feature(feature), payload));
         }
+        self.send(&mut st, Published { frames });
+    }
+
+    /// Records a publication in the history and sends it to the ring; called
+    /// with the state locked, so history, ring and seq stay in one order.
+    fn send(&self, st: &mut State, published: Published) {
+        let published = Arc::new(published);
+        let now = Instant::now();
+        st.history_frames += published.frames.len();
+        st.history.push_back((now, published.clone()));
+        while let Some((at, oldest)) = st.history.front() {
+            let too_many = st.history_frames > self.limits.max_notifications;
+            let too_old = now.duration_since(*at) > self.limits.max_age;
+            if !(too_many || too_old) {
+                break;
+            }
+            st.history_floor = oldest
+                .frames
+                .iter()
+                .map(|f| f.seq)
+                .max()
+                .unwrap_or(st.history_floor);
+            st.history_frames -= oldest.frames.len();
+            st.history.pop_front();
+        }
         // An error only means no client is subscribed.
-        let _ = self.tx.send(Arc::new(Published { frames }));
+        let _ = self.tx.send(published);
+    }
+
+    /// For a client that saw everything up to `since` in `epoch`: a receiver
+    /// positioned now, the seq it starts after, and every publication after
+    /// `since`, if the history still holds them all.
+    pub fn resume(
+        &self,
+        epoch: &str,
+        since: u64,
+    ) -> Result<
+        (
+            broadcast::Receiver<Arc<Published>>,
+            u64,
+            Vec<Arc<Published>>,
+        ),
+        NotRecoverable,
+    > {
+        if epoch != self.epoch {
+            return Err(NotRecoverable::OtherEpoch);
+        }
+        let st = self.lock();
+        if since > st.seq {
+            return Err(NotRecoverable::OtherEpoch);
+        }
+        if since < st.history_floor {
+            return Err(NotRecoverable::TooOld);
+        }
+        let missed = st
+            .history
+            .iter()
+            .filter(|(_, p)| p.frames.iter().any(|f| f.seq > since))
+            .map(|(_, p)| p.clone())
+            .collect();
+        Ok((self.tx.subscribe(), st.seq, missed))
     }
 
     pub fn set_running(&self, running: bool) {

@@ -34,7 +34,7 @@ use tokio_util::task::TaskTracker;
 
 pub use catalogue::{Catalogue, FeatureDef, FeatureId, InfoKey};
 pub use error::Error;
-pub use hub::{Batch, EventItem, GameIdentity};
+pub use hub::{Batch, EventItem, GameIdentity, HistoryLimits};
 pub use session::serve_connection;
 
 /// Settings of the broker.
@@ -57,6 +57,31 @@ pub struct BrokerConfig {
     pub idle_timeout: Duration,
     /// How long shutdown waits for clients to take their close frame.
     pub shutdown_grace: Duration,
+    /// What `resume` can replay: the most notifications and the oldest kept.
+    pub history: HistoryLimits,
+    /// Requests a client may send at once before the rate limit applies.
+    pub rate_burst: u32,
+    /// Requests per second a client's budget refills by.
+    pub rate_per_sec: u32,
+    /// The most bytes tungstenite may buffer for one client that is not reading
+    /// (beyond what the kernel holds); past it the client is dropped.
+    pub max_client_buffer: usize,
+    /// Who may connect.
+    pub access: AccessPolicy,
+}
+
+/// Who may open a WebSocket (and read `/status`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessPolicy {
+    /// The access token clients present as `?token=` or `Authorization: Bearer`.
+    pub token: Option<String>,
+    /// Require the token from loopback clients too (it is always required from
+    /// other addresses when a token is set).
+    pub require_token: bool,
+    /// Browser origins allowed besides the built-in list (no `Origin`,
+    /// `null`/`file://`, `http(s)://localhost`, `127.0.0.1`, `[::1]` on any port,
+    /// the broker's own address, and `overwolf-extension://`).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for BrokerConfig {
@@ -70,6 +95,14 @@ impl Default for BrokerConfig {
             ping_interval: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(45),
             shutdown_grace: Duration::from_secs(3),
+            history: HistoryLimits {
+                max_notifications: 10_000,
+                max_age: Duration::from_secs(300),
+            },
+            rate_burst: 100,
+            rate_per_sec: 20,
+            max_client_buffer: 1024 * 1024,
+            access: AccessPolicy::default(),
         }
     }
 }
@@ -121,7 +154,12 @@ impl Broker {
         if config.ring_capacity == 0 {
             return Err(Error::Config("ring_capacity must be at least 1"));
         }
-        let hub = hub::Hub::new(&catalogue, config.ring_capacity, config.game.clone());
+        let hub = hub::Hub::new(
+            &catalogue,
+            config.ring_capacity,
+            config.game.clone(),
+            config.history,
+        );
         let states = catalogue
             .features()
             .iter()

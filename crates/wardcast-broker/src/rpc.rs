@@ -15,6 +15,8 @@ pub(crate) mod code {
     pub const METHOD_NOT_FOUND: i64 = -32601;
     /// The params are invalid.
     pub const INVALID_PARAMS: i64 = -32602;
+    /// The client sent requests faster than its budget allows.
+    pub const RATE_LIMITED: i64 = -32005;
 }
 
 /// The most feature names one `setRequiredFeatures` may carry.
@@ -28,6 +30,12 @@ pub(crate) enum Request {
     SetRequiredFeatures {
         features: Vec<String>,
         format: DataFormat,
+    },
+    Resume {
+        features: Vec<String>,
+        format: DataFormat,
+        epoch: String,
+        since: u64,
     },
     GetInfo,
     GetFeatures,
@@ -91,7 +99,8 @@ pub(crate) fn decode(text: &str) -> Result<(Value, Request), RpcError> {
     };
     let params = obj.get("params");
     let request = match method {
-        "setRequiredFeatures" => set_required_features(&id, params)?,
+        "setRequiredFeatures" => set_required_features(&id, params, false)?,
+        "resume" => set_required_features(&id, params, true)?,
         "getInfo" => no_params(&id, params, Request::GetInfo)?,
         "getFeatures" => no_params(&id, params, Request::GetFeatures)?,
         "getRunningGameInfo" => no_params(&id, params, Request::GetRunningGameInfo)?,
@@ -119,17 +128,23 @@ fn no_params(id: &Value, params: Option<&Value>, request: Request) -> Result<Req
     }
 }
 
-fn set_required_features(id: &Value, params: Option<&Value>) -> Result<Request, RpcError> {
+/// Decodes `setRequiredFeatures` params, or `resume` params (the same plus
+/// `epoch` and `since`).
+fn set_required_features(
+    id: &Value,
+    params: Option<&Value>,
+    resume: bool,
+) -> Result<Request, RpcError> {
     let invalid = |m: &str| err(id, code::INVALID_PARAMS, m);
     let Some(Value::Object(params)) = params else {
         return Err(invalid("params must be an object with a features array"));
     };
     // Unknown params are refused, so a client using a newer optional param
     // against an older broker gets a clear error rather than silent misbehaviour.
-    if let Some(unknown) = params
-        .keys()
-        .find(|k| !matches!(k.as_str(), "features" | "dataFormat"))
-    {
+    if let Some(unknown) = params.keys().find(|k| {
+        !matches!(k.as_str(), "features" | "dataFormat")
+            && !(resume && matches!(k.as_str(), "epoch" | "since"))
+    }) {
         let shown: String = unknown.chars().take(64).collect();
         return Err(invalid(&format!("unknown param {shown:?}")));
     }
@@ -153,7 +168,25 @@ fn set_required_features(id: &Value, params: Option<&Value>) -> Result<Request, 
         Some(Value::String(s)) if s == "object" => DataFormat::Object,
         Some(_) => return Err(invalid("dataFormat must be \"string\" or \"object\"")),
     };
-    Ok(Request::SetRequiredFeatures { features, format })
+    if !resume {
+        return Ok(Request::SetRequiredFeatures { features, format });
+    }
+    let Some(epoch) = params.get("epoch").and_then(Value::as_str) else {
+        return Err(invalid(
+            "epoch must be the string from a setRequiredFeatures or resume result",
+        ));
+    };
+    let Some(since) = params.get("since").and_then(Value::as_u64) else {
+        return Err(invalid(
+            "since must be the seq of the last notification received (an integer >= 0)",
+        ));
+    };
+    Ok(Request::Resume {
+        features,
+        format,
+        epoch: epoch.chars().take(128).collect(),
+        since,
+    })
 }
 
 /// Renders a success response.

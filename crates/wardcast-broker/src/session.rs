@@ -82,6 +82,41 @@ struct Session {
     id: u64,
     peer: String,
     sub: Option<Subscription>,
+    budget: Budget,
+}
+
+/// A client's request budget: a token bucket that allows a burst and refills
+/// at a steady rate, so a flood cannot monopolise the broker.
+struct Budget {
+    tokens: f64,
+    burst: f64,
+    per_sec: f64,
+    last: Instant,
+}
+
+impl Budget {
+    fn new(burst: u32, per_sec: u32) -> Self {
+        Self {
+            tokens: f64::from(burst),
+            burst: f64::from(burst),
+            per_sec: f64::from(per_sec),
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes one request from the budget, if there is one.
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.per_sec;
+        self.tokens = (self.tokens + refill).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// Serves one WebSocket connection until it closes or the broker shuts down.
@@ -100,11 +135,13 @@ where
             features: Vec::new(),
         },
     );
+    let config = &broker.inner.config;
     let mut session = Session {
         broker: broker.clone(),
         id,
         peer,
         sub: None,
+        budget: Budget::new(config.rate_burst, config.rate_per_sec),
     };
     tracing::debug!(conn = id, peer = %session.peer, "client connected");
     let end = session.run(&mut ws).await;
@@ -247,7 +284,17 @@ impl Session {
 
     /// Handles one text frame, pushing the response and anything that follows it.
     fn handle(&mut self, text: &str, out: &mut Vec<Utf8Bytes>) {
-        let (id, request) = match rpc::decode(text) {
+        let decoded = rpc::decode(text);
+        if !self.budget.take() {
+            let id = decoded.as_ref().map_or(Value::Null, |(id, _)| id.clone());
+            out.push(Utf8Bytes::from(rpc::error(&RpcError {
+                id,
+                code: rpc::code::RATE_LIMITED,
+                message: "rate limit exceeded".into(),
+            })));
+            return;
+        }
+        let (id, request) = match decoded {
             Ok(ok) => ok,
             Err(e) => {
                 out.push(Utf8Bytes::from(rpc::error(&e)));
@@ -256,7 +303,21 @@ impl Session {
         };
         let reply = match request {
             Request::SetRequiredFeatures { features, format } => {
-                return self.set_required_features(&id, &features, format, out);
+                return self.set_required_features(&id, &features, format, None, out);
+            }
+            Request::Resume {
+                features,
+                format,
+                epoch,
+                since,
+            } => {
+                return self.set_required_features(
+                    &id,
+                    &features,
+                    format,
+                    Some((&epoch, since)),
+                    out,
+                );
             }
             Request::GetInfo => rpc::result(&id, &self.get_info()),
             Request::GetFeatures => {
@@ -297,11 +358,15 @@ impl Session {
         out.push(Utf8Bytes::from(reply));
     }
 
+    /// `setRequiredFeatures`, or with `resume` set, `resume`: replay what the
+    /// client missed since `since` when the history still holds it, else
+    /// subscribe afresh with a snapshot and say `recovered: false`.
     fn set_required_features(
         &mut self,
         id: &Value,
         requested: &[String],
         format: DataFormat,
+        resume: Option<(&str, u64)>,
         out: &mut Vec<Utf8Bytes>,
     ) {
         let catalogue = self.broker.catalogue();
@@ -335,8 +400,46 @@ impl Session {
             set.insert(*f);
         }
         let hub = &self.broker.inner.hub;
-        let (rx, seq, snapshot) = hub.subscribe(&set, self.sub.is_none());
         let names: Vec<String> = supported.iter().map(|(_, n)| n.clone()).collect();
+        if let Some((epoch, since)) = resume {
+            if let Ok((rx, seq, missed)) = hub.resume(epoch, since) {
+                let sub = Subscription {
+                    set,
+                    names: names.clone(),
+                    format,
+                    rx,
+                    info_since: seq,
+                    events_since: vec![seq; catalogue.len()],
+                    first_seq: seq,
+                };
+                let mut replay = Vec::new();
+                for frame in missed.iter().flat_map(|p| p.frames.iter()) {
+                    let wanted = match frame.target {
+                        Target::Feature(f) => sub.set.contains(f),
+                        Target::Subscribed => true,
+                    };
+                    if frame.seq > since && wanted {
+                        replay.push(frame.bytes(format));
+                    }
+                }
+                self.sub = Some(sub);
+                self.record_features(&names);
+                out.push(Utf8Bytes::from(rpc::result(
+                    id,
+                    &serde_json::json!({
+                        "success": true, "status": "success",
+                        "supportedFeatures": names, "unsupportedFeatures": unsupported,
+                        "epoch": hub.epoch(), "seq": seq,
+                        "recovered": true, "replayed": replay.len(),
+                    }),
+                )));
+                out.extend(replay);
+                return;
+            }
+            // Not recoverable: start over with a fresh receiver and snapshot.
+            self.sub = None;
+        }
+        let (rx, seq, snapshot) = hub.subscribe(&set, self.sub.is_none());
         match (self.sub.as_mut(), rx) {
             (Some(sub), _) => {
                 // Keep the receiver, so nothing queued for the kept features is lost;
@@ -366,17 +469,16 @@ impl Session {
             }
             (None, None) => return,
         }
-        if let Some(mut client) = self.broker.inner.clients.get_mut(&self.id) {
-            client.features = names.clone();
+        self.record_features(&names);
+        let mut result = serde_json::json!({
+            "success": true, "status": "success",
+            "supportedFeatures": names, "unsupportedFeatures": unsupported,
+            "epoch": hub.epoch(), "seq": seq,
+        });
+        if resume.is_some() {
+            result["recovered"] = false.into();
         }
-        out.push(Utf8Bytes::from(rpc::result(
-            id,
-            &serde_json::json!({
-                "success": true, "status": "success",
-                "supportedFeatures": names, "unsupportedFeatures": unsupported,
-                "epoch": hub.epoch(), "seq": seq,
-            }),
-        )));
+        out.push(Utf8Bytes::from(rpc::result(id, &result)));
         for entry in snapshot {
             out.push(wire::info_update(
                 entry.seq,
@@ -385,6 +487,13 @@ impl Session {
                 true,
                 format,
             ));
+        }
+    }
+
+    /// Shows the client's features on status pages.
+    fn record_features(&self, names: &[String]) {
+        if let Some(mut client) = self.broker.inner.clients.get_mut(&self.id) {
+            client.features = names.to_vec();
         }
     }
 
