@@ -73,6 +73,10 @@ pub struct Config {
     pub header_timeout: Duration,
     /// How long a client may take to send a request's body.
     pub body_timeout: Duration,
+    /// The kernel send buffer of each connection (SO_SNDBUF), in bytes; `None`
+    /// leaves the kernel's autotuning. A small value bounds how much a client
+    /// that stops reading can hold in the kernel, so it is found slow sooner.
+    pub tcp_send_buffer: Option<usize>,
 }
 
 impl Default for Config {
@@ -93,6 +97,7 @@ impl Default for Config {
             stale_after: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            tcp_send_buffer: None,
         }
     }
 }
@@ -237,6 +242,7 @@ pub async fn run(
         listener,
         app,
         config.header_timeout,
+        config.tcp_send_buffer,
         stop.clone(),
     ));
 
@@ -261,6 +267,7 @@ async fn serve_http(
     listener: TcpListener,
     app: Router,
     header_timeout: Duration,
+    send_buffer: Option<usize>,
     stop: CancellationToken,
 ) {
     use hyper_util::rt::{TokioIo, TokioTimer};
@@ -285,12 +292,15 @@ async fn serve_http(
         };
         // Frames are flushed once per snapshot already; Nagle would only add delay.
         let _ = tcp.set_nodelay(true);
-        let service = app
-            .clone()
-            .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request
-            });
+        if let Some(size) = send_buffer {
+            let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(size);
+        }
+        let service =
+            app.clone()
+                .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                });
         let service = hyper_util::service::TowerToHyperService::new(service);
         let connection = http
             .serve_connection(TokioIo::new(tcp), service)

@@ -5,8 +5,10 @@
 
 mod util;
 
+mod bad_input;
 mod binary;
 mod features;
 mod protocol_examples;
+mod reliability;
 mod requests;
 mod serving;

@@ -41,8 +41,12 @@ fn examples_match_schemas_and_round_trip_through_the_types() {
                 round_trip::<Request>(&name, &value);
                 round_trip::<SetRequiredFeaturesParams>(&name, &value["params"]);
             }
+            ("request", "resume") => {
+                round_trip::<Request>(&name, &value);
+                round_trip::<ResumeParams>(&name, &value["params"]);
+            }
             ("request", _) => round_trip::<Request>(&name, &value),
-            ("response", "setRequiredFeatures") => {
+            ("response", "setRequiredFeatures" | "resume") => {
                 round_trip::<Response<SetRequiredFeaturesResult>>(&name, &value)
             }
             ("response", "getInfo") => round_trip::<Response<GetInfoResult>>(&name, &value),

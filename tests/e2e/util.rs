@@ -234,6 +234,26 @@ impl Client {
         }
     }
 
+    /// Connects over a socket with a small receive buffer (for slow-reader tests).
+    pub async fn connect_with_recv_buffer(server: &Server, size: u32) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(size).expect("rcvbuf");
+        let stream = within("tcp", socket.connect(server.addr))
+            .await
+            .expect("connect");
+        let (ws, _) = within(
+            "handshake",
+            tokio_tungstenite::client_async(server.ws_url(), MaybeTlsStream::Plain(stream)),
+        )
+        .await
+        .expect("handshake");
+        Self {
+            ws,
+            next_id: 1,
+            queued: VecDeque::new(),
+        }
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         within("send", self.ws.send(Message::text(text)))
             .await
@@ -341,6 +361,13 @@ impl Client {
             p.remove("seq");
         }
         (method, params)
+    }
+
+    /// The next raw frame, for tests that watch the connection itself.
+    pub async fn ws_next(
+        &mut self,
+    ) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+        self.ws.next().await
     }
 
     /// Waits until the connection is closed and returns the close code.

@@ -129,6 +129,13 @@ pub struct HistoryLimits {
     pub max_age: std::time::Duration,
 }
 
+/// A resumed client's receiver, the seq it starts after, and the publications it missed.
+pub(crate) type Resumed = (
+    broadcast::Receiver<Arc<Published>>,
+    u64,
+    Vec<Arc<Published>>,
+);
+
 /// Why a resume cannot replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NotRecoverable {
@@ -268,18 +275,7 @@ impl Hub {
     /// For a client that saw everything up to `since` in `epoch`: a receiver
     /// positioned now, the seq it starts after, and every publication after
     /// `since`, if the history still holds them all.
-    pub fn resume(
-        &self,
-        epoch: &str,
-        since: u64,
-    ) -> Result<
-        (
-            broadcast::Receiver<Arc<Published>>,
-            u64,
-            Vec<Arc<Published>>,
-        ),
-        NotRecoverable,
-    > {
+    pub fn resume(&self, epoch: &str, since: u64) -> Result<Resumed, NotRecoverable> {
         if epoch != self.epoch {
             return Err(NotRecoverable::OtherEpoch);
         }

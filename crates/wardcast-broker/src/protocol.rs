@@ -48,6 +48,24 @@ pub struct SetRequiredFeaturesParams {
     pub data_format: Option<DataFormat>,
 }
 
+/// Params of `resume`: a subscription plus where the client left off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResumeParams {
+    /// The features wanted.
+    pub features: Vec<String>,
+    /// The data format; `string` when absent.
+    #[serde(
+        rename = "dataFormat",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub data_format: Option<DataFormat>,
+    /// The epoch of the last result received.
+    pub epoch: String,
+    /// The seq of the last notification received.
+    pub since: u64,
+}
+
 /// A response to a request: a result or an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response<T> {
@@ -75,7 +93,7 @@ pub struct ErrorObject {
     pub data: Option<Value>,
 }
 
-/// The result of `setRequiredFeatures`, success or failure.
+/// The result of `setRequiredFeatures` or `resume`, success or failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetRequiredFeaturesResult {
@@ -99,6 +117,12 @@ pub struct SetRequiredFeaturesResult {
     /// On success, the seq the snapshot covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
+    /// For `resume`: whether every missed notification is replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<bool>,
+    /// For `resume`: how many notifications are replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<u64>,
 }
 
 /// The result of `getInfo`.

@@ -142,8 +142,8 @@ fn set_required_features(
     // Unknown params are refused, so a client using a newer optional param
     // against an older broker gets a clear error rather than silent misbehaviour.
     if let Some(unknown) = params.keys().find(|k| {
-        !matches!(k.as_str(), "features" | "dataFormat")
-            && !(resume && matches!(k.as_str(), "epoch" | "since"))
+        !(matches!(k.as_str(), "features" | "dataFormat")
+            || resume && matches!(k.as_str(), "epoch" | "since"))
     }) {
         let shown: String = unknown.chars().take(64).collect();
         return Err(invalid(&format!("unknown param {shown:?}")));

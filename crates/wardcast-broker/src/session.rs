@@ -198,11 +198,14 @@ impl Session {
                             return End::Gone;
                         }
                         Some(Ok(Message::Text(text))) => self.handle(&text, &mut out),
-                        Some(Ok(Message::Binary(_))) => out.push(Utf8Bytes::from(rpc::error(&RpcError {
-                            id: Value::Null,
-                            code: rpc::code::INVALID_REQUEST,
-                            message: "binary frames are not accepted; send JSON-RPC as text".into(),
-                        }))),
+                        Some(Ok(Message::Binary(_))) => {
+                            let (code, message) = if self.budget.take() {
+                                (rpc::code::INVALID_REQUEST, "binary frames are not accepted; send JSON-RPC as text")
+                            } else {
+                                (rpc::code::RATE_LIMITED, "rate limit exceeded")
+                            };
+                            out.push(Utf8Bytes::from(rpc::error(&RpcError { id: Value::Null, code, message: message.into() })));
+                        }
                         // tungstenite queues the pong (and the close reply); the flush below sends it.
                         Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                         Some(Ok(Message::Close(_))) => {
@@ -230,12 +233,15 @@ impl Session {
                     }
                 }
             }
-            for frame in out {
-                if ws.feed(Message::Text(frame)).await.is_err() {
-                    return End::Gone;
+            // Feeding blocks too once the socket and tungstenite's buffer are
+            // full, so the whole write is bounded by the write timeout.
+            let write = async {
+                for frame in out {
+                    ws.feed(Message::Text(frame)).await?;
                 }
-            }
-            match timeout(config.write_timeout, ws.flush()).await {
+                ws.flush().await
+            };
+            match timeout(config.write_timeout, write).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     tracing::debug!(conn = self.id, "websocket write ended: {e}");
