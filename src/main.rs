@@ -78,6 +78,27 @@ struct ServeArgs {
     /// Where the access token is kept (default: <config dir>/wardcast/token).
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// The most simultaneous WebSocket clients; more get 503.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
+    /// The largest frame a client may send, in bytes; larger frames close with 1009.
+    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    max_client_frame: usize,
+    /// Requests a client may send in a burst before -32005.
+    #[arg(long, default_value_t = 100)]
+    rate_burst: u32,
+    /// Requests per second a client's budget refills by.
+    #[arg(long, default_value_t = 20)]
+    rate_per_sec: u32,
+    /// Notifications kept for `resume`.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    history: usize,
+    /// The oldest notification kept for `resume`, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    history_secs: u64,
+    /// Seconds a client may take to send request headers (slowloris guard) and bodies.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    request_timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +162,16 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     config.ingest.token = args.gsi_token.clone();
     config.engine.multikill_window_secs = args.multikill_window;
     config.engine.allow_chat = args.allow_chat;
+    config.broker.max_connections = args.max_connections;
+    config.broker.max_client_frame = args.max_client_frame;
+    config.broker.rate_burst = args.rate_burst.max(1);
+    config.broker.rate_per_sec = args.rate_per_sec;
+    config.broker.history = wardcast_broker::HistoryLimits {
+        max_notifications: args.history,
+        max_age: Duration::from_secs(args.history_secs),
+    };
+    config.header_timeout = Duration::from_secs(args.request_timeout.max(1));
+    config.body_timeout = Duration::from_secs(args.request_timeout.max(1));
     config.record = args.record.clone();
     if demo || args.demo {
         config.demo = Some(DemoOptions {

@@ -518,15 +518,27 @@ async fn gsi_clock_from_i64_min_keeps_serving() {
 #[ignore = "broker bug (reported): kills -5 then 2 fires kill events for kills -4..2 (kills < 1, and kills already reported)"]
 async fn gsi_negative_counters_are_accepted_without_impossible_events() {
     let mut live = Live::default().await;
+    let mut deaths = live.server.client().await;
+    deaths.subscribe(&["death"]).await;
     live.assert_serving().await;
     live.assert_serving().await;
     let mut body = live.body();
     body["player"]["kills"] = json!(-5);
     body["player"]["deaths"] = json!(-1);
     assert_accepted(live.post_json(&body).await);
-    // Back to the real count (2): nothing fires, and the third kill is next.
+    // Back to the real counts (2 kills, 0 deaths): nothing fires, so the
+    // third kill and the first death are the next events.
     live.rebaseline().await;
     live.assert_serving().await;
+    let mut body = live.body();
+    body["player"]["deaths"] = json!(1);
+    live.server.post(&body).await;
+    let (method, params) = deaths.note().await;
+    assert_eq!(method, "onNewEvents");
+    assert_eq!(
+        event_data(&params),
+        vec![("death".into(), json!({"deaths": 1}))]
+    );
     live.shutdown().await;
 }
 
@@ -894,10 +906,10 @@ async fn ws_unknown_param_is_invalid_params() {
     let mut bad = live.server.client().await;
     expect_error(
         &mut bad,
-        r#"{"jsonrpc":"2.0","id":6,"method":"setRequiredFeatures","params":{"features":["kill"],"since":0}}"#,
+        r#"{"jsonrpc":"2.0","id":6,"method":"setRequiredFeatures","params":{"features":["kill"],"filter":"all"}}"#,
         json!(6),
         -32602,
-        "unknown param \"since\"",
+        "unknown param \"filter\"",
     )
     .await;
     still_open(&mut live, &mut bad).await;
@@ -1012,17 +1024,40 @@ async fn ws_oversized_frame_closes_1009() {
 }
 
 #[tokio::test]
-async fn ws_invalid_utf8_text_frame() {
+#[ignore = "broker bug (reported): a text frame that is not UTF-8 drops the connection without a close frame; README §7 says -32700"]
+async fn ws_invalid_utf8_text_frame_is_parse_error() {
     let mut live = Live::default().await;
-    let frame = Frame::message(&b"{\"id\":\xff}"[..], OpCode::Data(Data::Text), true);
-    let code = close_code_after(&live.server, Message::Frame(frame)).await;
-    eprintln!("invalid utf8 close: {code:?}");
+    let (mut ws, _) = within(
+        "connect",
+        tokio_tungstenite::connect_async(live.server.ws_url()),
+    )
+    .await
+    .expect("connect");
+    let frame = Frame::message(&b"{\"id\":\"\xff\"}"[..], OpCode::Data(Data::Text), true);
+    within("send", ws.send(Message::Frame(frame)))
+        .await
+        .expect("send");
+    let response = match within("receive", ws.next()).await {
+        Some(Ok(Message::Text(t))) => serde_json::from_str::<Value>(t.as_str()).expect("json"),
+        other => panic!("expected an error response, got {other:?}"),
+    };
+    assert_schema("response.error", &response);
+    assert_eq!(response["id"], Value::Null);
+    assert_eq!(response["error"]["code"], -32700);
+    // Still open.
+    let request = json!({"jsonrpc": "2.0", "id": 2, "method": "getInfo"}).to_string();
+    within("send", ws.send(Message::text(request)))
+        .await
+        .expect("send");
+    match within("receive", ws.next()).await {
+        Some(Ok(Message::Text(t))) => assert!(t.as_str().contains("\"result\""), "{t}"),
+        other => panic!("expected the getInfo result, got {other:?}"),
+    }
     live.assert_serving().await;
     live.shutdown().await;
 }
 
 #[tokio::test]
-#[ignore = "waiting for the request rate limit (-32005)"]
 async fn ws_request_flood_is_rate_limited() {
     let mut live = Live::default().await;
     let mut bad = live.server.client().await;
@@ -1053,15 +1088,16 @@ async fn ws_request_flood_is_rate_limited() {
         "the first 100 pass: {limited:?}"
     );
     assert!(
-        limited.len() >= 150,
-        "most of the rest is refused: {}",
+        limited.len() >= 100,
+        "most of the other 200 are refused: {}",
         limited.len()
     );
-    // The budget refills: retry until a request passes.
+    // The connection stays open and the budget refills: retry until a request passes.
     within("budget refill", async {
         loop {
             let response = bad.call("getInfo", None).await;
             if response.get("error").is_none() {
+                assert_schema("response.getInfo", &response);
                 break;
             }
             assert_schema("response.error", &response);
@@ -1072,7 +1108,7 @@ async fn ws_request_flood_is_rate_limited() {
     // Other connections have their own budget.
     let info = live.watcher.result("getInfo", None).await;
     assert_eq!(info["success"], true);
-    still_open(&mut live, &mut bad).await;
+    live.assert_serving().await;
     live.shutdown().await;
 }
 
@@ -1081,43 +1117,60 @@ async fn ws_connection_limit_refuses_with_503() {
     let mut config = wardcast::Config::default();
     config.broker.max_connections = 3;
     let mut live = Live::start(config).await;
+    let url = live.server.ws_url();
+    let connect = || tokio_tungstenite::connect_async(url.clone());
     // The watcher is one; two more fill the limit.
-    let second = live.server.client().await;
-    let _third = live.server.client().await;
-    let refused = within(
-        "connect",
-        tokio_tungstenite::connect_async(live.server.ws_url()),
-    )
-    .await;
-    match refused {
+    let (mut second, _) = within("connect", connect()).await.expect("second");
+    let (_third, _) = within("connect", connect()).await.expect("third");
+    let refused = |result: Result<_, WsError>| match result {
         Err(WsError::Http(response)) => {
-            assert_eq!(response.status().as_u16(), 503);
             let body = response.body().clone().unwrap_or_default();
-            assert_eq!(String::from_utf8_lossy(&body), "too many connections\n");
+            (
+                response.status().as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            )
         }
-        Err(other) => panic!("expected HTTP 503, got {other}"),
-        Ok(_) => panic!("a 4th connection was accepted"),
-    }
+        Err(other) => panic!("expected an HTTP answer, got {other}"),
+        Ok(_) => panic!("a connection over the limit was accepted"),
+    };
+    assert_eq!(
+        refused(within("connect", connect()).await.map(|_| ())),
+        (503, "too many connections\n".to_string())
+    );
     // One leaves; its slot frees once the broker has seen it go.
-    drop(second);
-    let mut fourth = within("a slot frees", async {
+    within("close", second.close(None)).await.expect("close");
+    let (mut fourth, _) = within("a slot frees", async {
         loop {
-            match tokio_tungstenite::connect_async(live.server.ws_url()).await {
-                Ok(_) => break,
+            match connect().await {
+                Ok(ok) => break ok,
                 Err(WsError::Http(r)) if r.status().as_u16() == 503 => continue,
                 Err(e) => panic!("{e}"),
             }
         }
     })
     .await;
-    let _ = &mut fourth;
+    let request = json!({"jsonrpc": "2.0", "id": 1, "method": "getInfo"}).to_string();
+    within("send", fourth.send(Message::text(request)))
+        .await
+        .expect("send");
+    match within("receive", fourth.next()).await {
+        Some(Ok(Message::Text(t))) => assert!(t.as_str().contains("\"result\""), "{t}"),
+        other => panic!("expected the getInfo result, got {other:?}"),
+    }
+    // Full again.
+    assert_eq!(
+        refused(within("connect", connect()).await.map(|_| ())).0,
+        503
+    );
     live.assert_serving().await;
     live.shutdown().await;
 }
 
 #[tokio::test]
 async fn ws_connect_disconnect_storm() {
-    let mut live = Live::default().await;
+    let mut config = wardcast::Config::default();
+    config.broker.max_connections = 64;
+    let mut live = Live::start(config).await;
     let url = live.server.ws_url();
     let handshake = format!(
         "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -1159,11 +1212,35 @@ async fn ws_connect_disconnect_storm() {
             }
         }
     }
+    // No slot leaked: once the broker has seen every stormer go, all 64 can
+    // be taken again: the watcher, 62 held here and a fresh client.
+    let held = within("every slot frees", async {
+        loop {
+            let mut held = Vec::new();
+            for _ in 0..62 {
+                match tokio_tungstenite::connect_async(&url).await {
+                    Ok((ws, _)) => held.push(ws),
+                    Err(WsError::Http(r)) if r.status().as_u16() == 503 => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            if held.len() == 62 {
+                break held;
+            }
+        }
+    })
+    .await;
     let mut fresh = live.server.client().await;
+    let full = within("connect", tokio_tungstenite::connect_async(&url)).await;
+    assert!(
+        matches!(&full, Err(WsError::Http(r)) if r.status().as_u16() == 503),
+        "the 65th is refused: {full:?}"
+    );
     fresh.subscribe(&["kill"]).await;
     live.assert_serving().await;
     let (method, params) = fresh.note().await;
     assert_eq!(method, "onNewEvents");
     assert_eq!(event_data(&params)[0].1["kills"], json!(live.kills));
+    drop(held);
     live.shutdown().await;
 }

@@ -320,3 +320,42 @@ fn rss_kib() -> u64 {
         })
         .unwrap_or(0)
 }
+
+#[tokio::test]
+async fn a_dead_peer_is_found_by_keepalive_and_closed() {
+    let mut config = wardcast::Config::default();
+    config.broker.ping_interval = Duration::from_millis(100);
+    config.broker.idle_timeout = Duration::from_millis(400);
+    let server = Server::start(config).await;
+    // A peer that completes the handshake and then never answers: raw TCP, so
+    // no library answers the pings for it.
+    let mut tcp = within("connect", tokio::net::TcpStream::connect(server.addr))
+        .await
+        .expect("tcp");
+    let handshake = format!(
+        "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        server.addr
+    );
+    within("handshake", tcp.write_all(handshake.as_bytes()))
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut bytes = Vec::new();
+    within(
+        "the broker closes the dead peer",
+        tcp.read_to_end(&mut bytes),
+    )
+    .await
+    .expect("read");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    // Server frames are unmasked: a close frame is 0x88, its length, then the code.
+    let close = bytes
+        .windows(4)
+        .any(|w| w[0] == 0x88 && w[2..4] == 1001u16.to_be_bytes());
+    assert!(close, "closed with 1001 after pings went unanswered");
+    assert!(bytes.contains(&0x89), "it was pinged first");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    server.shutdown().await;
+}

@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use crate::catalogue::FeatureSet;
 use crate::hub::Published;
 use crate::rpc::{self, Request, RpcError};
-use crate::wire::{self, DataFormat, GameInfo, InfoMap, Target};
+use crate::wire::{self, DataFormat, Frame, GameInfo, InfoMap, Target};
 use crate::{Broker, ClientInfo};
 
 /// Close code for a client that fell too far behind.
@@ -216,7 +216,7 @@ impl Session {
                 }
                 batch = next_batch => match batch {
                     Ok(batch) => {
-                        if self.drain(&batch, &mut out).is_err() {
+                        if self.drain(batch, &mut out).is_err() {
                             return self.slow(ws).await;
                         }
                     }
@@ -256,18 +256,28 @@ impl Session {
     }
 
     /// Feeds the frames due from `first` and from every batch already waiting
-    /// in the ring, so a client that is behind catches up in one write.
-    fn drain(&mut self, first: &Published, out: &mut Vec<Utf8Bytes>) -> Result<(), Lagged> {
+    /// in the ring, so a client that is behind catches up in one write. While
+    /// it is behind (more than one batch waiting), its info updates conflate.
+    fn drain(&mut self, first: Arc<Published>, out: &mut Vec<Utf8Bytes>) -> Result<(), Lagged> {
         let Some(sub) = self.sub.as_mut() else {
             return Ok(());
         };
-        push_due(sub, first, out);
+        let mut batches = vec![first];
         for _ in 0..DRAIN_LIMIT {
             match sub.rx.try_recv() {
-                Ok(batch) => push_due(sub, &batch, out),
+                Ok(batch) => batches.push(batch),
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 Err(TryRecvError::Lagged(_)) => return Err(Lagged),
             }
+        }
+        let due = batches
+            .iter()
+            .flat_map(|b| b.frames.iter())
+            .filter(|f| sub.wants(f.seq, f.target, f.is_info));
+        if batches.len() == 1 {
+            out.extend(due.map(|f| f.bytes(sub.format)));
+        } else {
+            out.extend(conflate(due, sub.format));
         }
         Ok(())
     }
@@ -531,10 +541,138 @@ impl Session {
     }
 }
 
-fn push_due(sub: &Subscription, batch: &Published, out: &mut Vec<Utf8Bytes>) {
-    for frame in &batch.frames {
-        if sub.wants(frame.seq, frame.target, frame.is_info) {
-            out.push(frame.bytes(sub.format));
+/// Renders frames for a client that is behind: events pass through in order;
+/// each feature's info updates merge into one, newest value per key, sent where
+/// the last of them was (market-data style conflation). A single info update of
+/// a feature keeps its shared bytes.
+fn conflate<'a>(frames: impl Iterator<Item = &'a Frame>, format: DataFormat) -> Vec<Utf8Bytes> {
+    /// One feature's info updates in this catch-up: how many, how many are
+    /// still to come while rendering, and their merge.
+    struct Merge<'a> {
+        feature: &'a str,
+        total: usize,
+        left: usize,
+        info: Map<String, Value>,
+    }
+    let frames: Vec<&Frame> = frames.collect();
+    let mut merges: Vec<Merge<'_>> = Vec::new();
+    for (feature, info) in frames.iter().filter_map(|f| f.info()) {
+        let i = match merges.iter().position(|m| m.feature == feature) {
+            Some(i) => i,
+            None => {
+                merges.push(Merge {
+                    feature,
+                    total: 0,
+                    left: 0,
+                    info: Map::new(),
+                });
+                merges.len() - 1
+            }
+        };
+        let merge = &mut merges[i];
+        merge.total += 1;
+        merge.left += 1;
+        for (category, keys) in info {
+            let slot = merge
+                .info
+                .entry(category.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let (Value::Object(slot), Value::Object(keys)) = (slot, keys) {
+                for (k, v) in keys {
+                    slot.insert(k.clone(), v.clone());
+                }
+            }
         }
+    }
+    let mut out = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let Some((feature, _)) = frame.info() else {
+            out.push(frame.bytes(format));
+            continue;
+        };
+        let Some(merge) = merges.iter_mut().find(|m| m.feature == feature) else {
+            continue;
+        };
+        merge.left -= 1;
+        if merge.left > 0 {
+            // A later update of this feature carries the newest values.
+            continue;
+        }
+        if merge.total == 1 {
+            out.push(frame.bytes(format));
+        } else {
+            out.push(wire::info_update(
+                frame.seq,
+                feature,
+                &merge.info,
+                false,
+                format,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::FeatureId;
+    use crate::hub::EventItem;
+    use crate::wire::Payload;
+    use serde_json::json;
+
+    fn info(seq: u64, feature: &str, info: Value) -> Frame {
+        let Value::Object(info) = info else {
+            unreachable!("object")
+        };
+        Frame::new(
+            seq,
+            Target::Feature(FeatureId(0)),
+            Payload::Info {
+                feature: feature.into(),
+                info,
+            },
+        )
+    }
+
+    fn event(seq: u64, n: i64) -> Frame {
+        let events = vec![EventItem {
+            name: "gold".into(),
+            data: json!({ "gold": n }),
+        }];
+        Frame::new(
+            seq,
+            Target::Feature(FeatureId(1)),
+            Payload::Events {
+                feature: "gold".into(),
+                events,
+            },
+        )
+    }
+
+    #[test]
+    fn a_client_behind_gets_the_newest_value_per_key_and_every_event_in_order() {
+        let frames = [
+            info(1, "me", json!({"me": {"team": "radiant", "hero": "axe"}})),
+            event(2, 100),
+            info(3, "me", json!({"me": {"hero": "invoker"}})),
+            info(4, "roster", json!({"roster": {"players": "[]"}})),
+            event(5, 200),
+            info(6, "me", json!({"me": {"steam_id": "7656"}})),
+        ];
+        let out: Vec<Value> = conflate(frames.iter(), DataFormat::Object)
+            .iter()
+            .map(|b| serde_json::from_str(b.as_str()).expect("json"))
+            .collect();
+        let params: Vec<Value> = out.iter().map(|m| m["params"].clone()).collect();
+        assert_eq!(
+            params,
+            vec![
+                json!({"seq": 2, "feature": "gold", "events": [{"name": "gold", "data": {"gold": 100}}]}),
+                json!({"seq": 4, "feature": "roster", "info": {"roster": {"players": "[]"}}}),
+                json!({"seq": 5, "feature": "gold", "events": [{"name": "gold", "data": {"gold": 200}}]}),
+                json!({"seq": 6, "feature": "me", "info": {"me": {"team": "radiant", "hero": "invoker", "steam_id": "7656"}}}),
+            ]
+        );
     }
 }

@@ -277,6 +277,14 @@ impl Frame {
         }
     }
 
+    /// The feature and the category → key → value map of an info frame.
+    pub fn info(&self) -> Option<(&str, &Map<String, Value>)> {
+        match &self.payload {
+            Payload::Info { feature, info } => Some((feature, info)),
+            _ => None,
+        }
+    }
+
     /// The rendered bytes in a format; the object form is rendered on first use.
     pub fn bytes(&self, format: DataFormat) -> Utf8Bytes {
         match format {
