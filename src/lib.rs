@@ -489,8 +489,21 @@ impl Pipeline {
         *last_seen = Some(Instant::now());
         self.broker.touch_game();
         self.mode = snapshot.state.mode();
-        let output = self.engine.process(snapshot.state);
-        self.publish(output);
+        // The engine is written not to panic on any input (fuzzed, property-
+        // tested); should it still, one bad snapshot must not stop the service:
+        // start a fresh engine, clear the clients' info, and carry on.
+        let engine = &mut self.engine;
+        let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine.process(snapshot.state)
+        }));
+        match output {
+            Ok(output) => self.publish(output),
+            Err(_) => {
+                tracing::error!("the feature engine failed on a snapshot; starting it afresh");
+                let reset = self.engine.reset();
+                self.publish(reset);
+            }
+        }
         // Data arriving after none, or a new mode, changes health at once; the
         // slower changes (a section appearing) wait for the next tick.
         if self.health_basis != Some((Freshness::Fresh, self.mode)) {

@@ -193,6 +193,10 @@ impl Session {
                         Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
                             return End::Close(1009, "frame too large");
                         }
+                        Some(Err(WsError::Utf8(_))) => {
+                            // RFC 6455: a text frame that is not UTF-8 fails the connection with 1007.
+                            return End::Close(1007, "text frame is not valid UTF-8");
+                        }
                         Some(Err(e)) => {
                             tracing::debug!(conn = self.id, "websocket read ended: {e}");
                             return End::Gone;

@@ -20,7 +20,9 @@ impl MultiKill {
     /// Registers one kill at `clock` and returns the chain length it makes.
     fn kill(&mut self, clock: Option<i64>, window: i64) -> u32 {
         let within = match (self.last_kill_clock, clock) {
-            (Some(last), Some(now)) => now >= last && now - last <= window,
+            (Some(last), Some(now)) => {
+                now >= last && now.checked_sub(last).is_some_and(|d| d <= window)
+            }
             // Without a clock, kills seen in one snapshot still chain (see `run`).
             _ => false,
         };
@@ -81,7 +83,7 @@ pub(crate) fn run(
                 "kill",
                 json!({
                     "kills": from + i,
-                    "kill_streak": (streak - (n - i)).max(1),
+                    "kill_streak": streak.saturating_sub(n - i).max(1),
                     "label": label(chain),
                 }),
             );

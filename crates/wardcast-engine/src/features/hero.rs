@@ -72,7 +72,9 @@ pub(crate) fn run(
     if next.buyback_cost.is_some() {
         let cooldown_changed = prev.buyback_cooldown != next.buyback_cooldown;
         let period_due = match (*buyback_info_clock, step.clock) {
-            (Some(last), Some(now)) => now - last >= BUYBACK_INFO_PERIOD || now < last,
+            (Some(last), Some(now)) => {
+                now < last || now.saturating_sub(last) >= BUYBACK_INFO_PERIOD
+            }
             (None, Some(_)) => true,
             _ => false,
         };

@@ -53,12 +53,12 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
             sink.event("daytime_changed", "daytime_changed", day(now));
         }
         if let Some(was) = prev.clock_time {
-            let elapsed = now - was;
-            if (1..=MAX_CLOCK_FILL).contains(&elapsed) {
+            let elapsed = now.checked_sub(was);
+            if elapsed.is_some_and(|e| (1..=MAX_CLOCK_FILL).contains(&e)) {
                 for clock in was + 1..=now {
                     sink.event("clock_time_changed", "clock_time_changed", day(clock));
                 }
-            } else if elapsed != 0 {
+            } else if elapsed != Some(0) {
                 sink.event("clock_time_changed", "clock_time_changed", day(now));
             }
         }

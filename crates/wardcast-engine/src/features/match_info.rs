@@ -43,7 +43,7 @@ pub(crate) fn run(step: &Step<'_>, tracker: &mut Tracker, sink: &mut Sink<'_>) {
                     .as_ref()
                     .and_then(|p| p.timestamp)
                     .unwrap_or(0)
-                    - map.game_time.unwrap_or(0);
+                    .saturating_sub(map.game_time.unwrap_or(0));
                 format!("0@{started}")
             } else {
                 matchid.to_string()

@@ -52,7 +52,7 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
         if was == Some(total) {
             continue;
         }
-        let current = was.map_or(0, |w| (total - w).max(0));
+        let current = was.map_or(0, |w| total.saturating_sub(w).max(0));
         sink.info(
             "damage",
             "damage",

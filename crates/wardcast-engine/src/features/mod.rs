@@ -67,12 +67,18 @@ pub(crate) fn run(step: &Step<'_>, trackers: &mut Trackers, sink: &mut Sink<'_>)
     roster::run(step, sink);
 }
 
+/// The most a counter can plausibly grow between two snapshots (a second or
+/// two apart): a larger jump is bad data or a reconnect, taken as a new
+/// baseline rather than answered with thousands of events.
+pub(crate) const MAX_STEP: i64 = 20;
+
 /// The increase of a cumulative counter from the previous snapshot to the next:
-/// `Some((from, to))` when both are known and it grew. A first sighting, a missing
-/// value or a decrease (a new match) is a baseline, never an event.
+/// `Some((from, to))` when both are known and it grew by at most [`MAX_STEP`].
+/// A first sighting, a missing or negative value, a decrease (a new match) or
+/// an implausible jump is a baseline, never an event.
 pub(crate) fn increase(prev: Option<i64>, next: Option<i64>) -> Option<(i64, i64)> {
     match (prev, next) {
-        (Some(a), Some(b)) if b > a => Some((a, b)),
+        (Some(a), Some(b)) if a >= 0 && b > a && b - a <= MAX_STEP => Some((a, b)),
         _ => None,
     }
 }
@@ -95,6 +101,22 @@ mod tests {
         assert_eq!(increase(None, Some(3)), None);
         assert_eq!(increase(Some(3), Some(0)), None);
         assert_eq!(increase(Some(3), None), None);
+        assert_eq!(
+            increase(Some(-5), Some(2)),
+            None,
+            "negative counters are bad data"
+        );
+        assert_eq!(
+            increase(Some(0), Some(i64::MAX)),
+            None,
+            "an absurd jump is a baseline"
+        );
+        assert_eq!(
+            increase(Some(i64::MIN), Some(i64::MAX)),
+            None,
+            "no overflow"
+        );
+        assert_eq!(increase(Some(0), Some(MAX_STEP)), Some((0, MAX_STEP)));
         assert_eq!(changed(Some(1), Some(2)), Some(2));
         assert_eq!(changed(None, Some(2)), None);
     }

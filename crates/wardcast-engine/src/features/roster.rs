@@ -39,10 +39,13 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
             // Bodies from before 2022 have no team_slot; then the slot is not
             // known in player mode and is left out rather than guessed.
             let team_slot = p.team_slot.or(who.index.map(|i| i64::from(i % 5)));
-            let player_index =
-                who.index
-                    .map(i64::from)
-                    .or(p.team_slot.map(|s| if team == 3 { s + 5 } else { s }));
+            let player_index = who.index.map(i64::from).or(p.team_slot.map(|s| {
+                if team == 3 {
+                    s.saturating_add(5)
+                } else {
+                    s
+                }
+            }));
             if let Some(map) = entry.as_object_mut() {
                 if let Some(slot) = team_slot {
                     map.insert("team_slot".into(), slot.into());
