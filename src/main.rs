@@ -169,6 +169,7 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     config.broker.history = wardcast_broker::HistoryLimits {
         max_notifications: args.history,
         max_age: Duration::from_secs(args.history_secs),
+        max_bytes: 16 * 1024 * 1024,
     };
     config.header_timeout = Duration::from_secs(args.request_timeout.max(1));
     config.body_timeout = Duration::from_secs(args.request_timeout.max(1));

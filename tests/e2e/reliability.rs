@@ -103,6 +103,7 @@ async fn resume_after_a_restart_or_too_long_away_says_not_recovered_and_sends_a_
     config.broker.history = wardcast_broker::HistoryLimits {
         max_notifications: 3,
         max_age: Duration::from_secs(300),
+        max_bytes: 16 * 1024 * 1024,
     };
     let server = Server::start(config).await;
     let mut client = server.client().await;

@@ -91,6 +91,15 @@ pub(crate) struct Published {
     pub frames: Vec<Frame>,
 }
 
+impl Published {
+    /// Roughly what the batch weighs in memory: the rendered bytes plus the
+    /// kept payload, whose `serde_json::Value` tree is several times larger than
+    /// its text (measured: RSS follows about 8× the rendered length).
+    pub fn weight(&self) -> usize {
+        self.frames.iter().map(|f| 8 * f.len()).sum()
+    }
+}
+
 /// The current info of one feature and the seq at which it last changed.
 #[derive(Debug, Default)]
 struct FeatureInfo {
@@ -106,6 +115,8 @@ struct State {
     history: std::collections::VecDeque<(Instant, Arc<Published>)>,
     /// Notifications held in `history`.
     history_frames: usize,
+    /// Rendered bytes held in `history`.
+    history_bytes: usize,
     /// Every seq up to this one has left the history (0: nothing has yet).
     history_floor: u64,
     info: Vec<FeatureInfo>,
@@ -127,6 +138,8 @@ pub struct HistoryLimits {
     pub max_notifications: usize,
     /// The oldest notification kept.
     pub max_age: std::time::Duration,
+    /// The most rendered bytes kept (large info updates count for what they weigh).
+    pub max_bytes: usize,
 }
 
 /// A resumed client's receiver, the seq it starts after, and the publications it missed.
@@ -171,6 +184,7 @@ impl Hub {
                 seq: 0,
                 history: std::collections::VecDeque::new(),
                 history_frames: 0,
+                history_bytes: 0,
                 history_floor: 0,
                 info: catalogue
                     .features()
@@ -252,11 +266,13 @@ impl Hub {
         let published = Arc::new(published);
         let now = Instant::now();
         st.history_frames += published.frames.len();
+        st.history_bytes += published.weight();
         st.history.push_back((now, published.clone()));
         while let Some((at, oldest)) = st.history.front() {
             let too_many = st.history_frames > self.limits.max_notifications;
+            let too_big = st.history_bytes > self.limits.max_bytes;
             let too_old = now.duration_since(*at) > self.limits.max_age;
-            if !(too_many || too_old) {
+            if !(too_many || too_big || too_old) {
                 break;
             }
             st.history_floor = oldest
@@ -266,6 +282,7 @@ impl Hub {
                 .max()
                 .unwrap_or(st.history_floor);
             st.history_frames -= oldest.frames.len();
+            st.history_bytes -= oldest.weight();
             st.history.pop_front();
         }
         // An error only means no client is subscribed.

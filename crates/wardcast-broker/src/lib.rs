@@ -88,7 +88,7 @@ impl Default for BrokerConfig {
     fn default() -> Self {
         Self {
             game: GameIdentity::default(),
-            ring_capacity: 1024,
+            ring_capacity: 256,
             max_client_frame: 64 * 1024,
             max_connections: 10_000,
             write_timeout: Duration::from_secs(10),
@@ -98,6 +98,7 @@ impl Default for BrokerConfig {
             history: HistoryLimits {
                 max_notifications: 10_000,
                 max_age: Duration::from_secs(300),
+                max_bytes: 16 * 1024 * 1024,
             },
             rate_burst: 100,
             rate_per_sec: 20,

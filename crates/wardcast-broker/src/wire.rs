@@ -277,6 +277,11 @@ impl Frame {
         }
     }
 
+    /// The length of the default (string) rendering, in bytes.
+    pub fn len(&self) -> usize {
+        self.string.len()
+    }
+
     /// The feature and the category → key → value map of an info frame.
     pub fn info(&self) -> Option<(&str, &Map<String, Value>)> {
         match &self.payload {
