@@ -18,6 +18,7 @@ pub mod demo;
 pub mod gsi_cfg;
 pub mod record;
 pub mod replay;
+pub mod setup;
 pub mod token;
 
 use std::future::Future;

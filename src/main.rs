@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
-use wardcast::{gsi_cfg, replay, Config, DemoOptions};
+use wardcast::{gsi_cfg, replay, setup, Config, DemoOptions};
 
 /// Dota 2 Game State Integration in, Overwolf-compatible game events out over WebSocket.
 #[derive(Debug, Parser)]
@@ -30,6 +30,28 @@ enum Command {
     Replay(ReplayArgs),
     /// Print the access token LAN clients need, or replace it with --rotate.
     Token(TokenArgs),
+    /// Find Dota 2 and write its Game State Integration cfg (with a GSI token
+    /// that `serve` then requires).
+    Setup(SetupArgs),
+}
+
+#[derive(Debug, Args)]
+struct SetupArgs {
+    /// The "dota 2 beta" folder (default: found through Steam's libraryfolders.vdf).
+    #[arg(long, value_name = "DIR")]
+    dota_dir: Option<PathBuf>,
+    /// The Steam folder whose libraries to search (default: the usual places).
+    #[arg(long, value_name = "DIR")]
+    steam_dir: Option<PathBuf>,
+    /// Where the broker will listen: the cfg makes the game post there.
+    #[arg(long, default_value = "127.0.0.1:7314", env = "WARDCAST_LISTEN")]
+    listen: SocketAddr,
+    /// Where the GSI token is kept (default: <config dir>/wardcast/gsi_token).
+    #[arg(long, value_name = "FILE")]
+    gsi_token_file: Option<PathBuf>,
+    /// Only print the cfg and where it goes; write nothing.
+    #[arg(long)]
+    print: bool,
 }
 
 #[derive(Debug, Args)]
@@ -50,9 +72,14 @@ struct ServeArgs {
     /// Largest accepted GSI body in bytes; larger bodies get 413.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
     max_gsi_body: usize,
-    /// Require this `auth.token` in GSI bodies; others get 401 and are dropped.
+    /// Require this `auth.token` in GSI bodies; others get 401 and are dropped
+    /// (default: the token `wardcast setup` stored, if it did).
     #[arg(long, env = "WARDCAST_GSI_TOKEN")]
     gsi_token: Option<String>,
+    /// Where `wardcast setup` stored the GSI token (default: <config dir>/wardcast/gsi_token).
+    /// Used when --gsi-token is not given (--gsi-token wins); never created here.
+    #[arg(long, value_name = "FILE")]
+    gsi_token_file: Option<PathBuf>,
     /// Append every accepted GSI body to this file, one JSON line each.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
@@ -136,6 +163,7 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => serve(args, true).await,
             Some(Command::Replay(args)) => replay_cmd(args).await,
             Some(Command::Token(args)) => token_cmd(args),
+            Some(Command::Setup(args)) => setup_cmd(args),
         }
     });
     match result {
@@ -159,7 +187,15 @@ fn init_logging() {
 async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error> {
     let mut config = Config::default();
     config.ingest.max_body = args.max_gsi_body;
-    config.ingest.token = args.gsi_token.clone();
+    let gsi_token = match &args.gsi_token {
+        Some(token) => Some((
+            token.clone(),
+            "--gsi-token (or WARDCAST_GSI_TOKEN)".to_string(),
+        )),
+        None => wardcast::setup::stored_gsi_token(args.gsi_token_file.as_deref())?
+            .map(|(token, path)| (token, path.display().to_string())),
+    };
+    config.ingest.token = gsi_token.as_ref().map(|(token, _)| token.clone());
     config.engine.multikill_window_secs = args.multikill_window;
     config.engine.allow_chat = args.allow_chat;
     config.broker.max_connections = args.max_connections;
@@ -199,9 +235,9 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
         require_token: args.require_token,
         allowed_origins: args.allow_origin.clone(),
     };
-    if lan && args.gsi_token.is_none() {
+    if lan && gsi_token.is_none() {
         tracing::warn!(
-            "listening beyond loopback without --gsi-token: any machine on the network can post fake game state"
+            "listening beyond loopback without a GSI token: any machine on the network can post fake game state (run `wardcast setup` or pass --gsi-token)"
         );
     }
     let listener = TcpListener::bind(args.listen)
@@ -210,12 +246,26 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     let local = listener
         .local_addr()
         .map_err(|e| wardcast::Error::Io("cannot read the listening address".into(), e))?;
-    print_banner(local, &args, config.demo.is_some(), token.as_deref());
+    print_banner(
+        local,
+        &args,
+        config.demo.is_some(),
+        token.as_deref(),
+        gsi_token
+            .as_ref()
+            .map(|(t, from)| (t.as_str(), from.as_str())),
+    );
     wardcast::run(config, listener, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool, token: Option<&str>) {
+fn print_banner(
+    local: SocketAddr,
+    args: &ServeArgs,
+    demo: bool,
+    token: Option<&str>,
+    gsi_token: Option<(&str, &str)>,
+) {
     println!(
         "wardcast {} listening on {local}",
         env!("CARGO_PKG_VERSION")
@@ -223,6 +273,9 @@ fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool, token: Option<&
     println!("  WebSocket:  ws://{local}/ws");
     println!("  GSI:        {}", gsi_cfg::gsi_uri(local));
     println!("  health:     http://{local}/healthz, feature status http://{local}/status");
+    if let Some((_, from)) = gsi_token {
+        println!("  GSI token:  required in every GSI body (auth.token), from {from}");
+    }
     if demo {
         println!("  demo match: playing until a game connects");
     }
@@ -238,13 +291,18 @@ fn print_banner(local: SocketAddr, args: &ServeArgs, demo: bool, token: Option<&
         println!("  access:     {who} connect with ?token={token} (or Authorization: Bearer)");
     }
     println!();
-    println!("Save this as <Dota 2>/game/dota/cfg/gamestate_integration/gamestate_integration_wardcast.cfg,");
-    println!("add -gamestateintegration to Dota 2's launch options, and restart the game:");
+    println!(
+        "Connect Dota 2: `wardcast setup` writes this cfg into the game's folder, or save it as"
+    );
+    println!(
+        "<Dota 2>/game/dota/cfg/gamestate_integration/gamestate_integration_wardcast.cfg yourself."
+    );
+    println!("{}.", setup::LAUNCH_OPTION_HINT);
     println!();
-    print!("{}", gsi_cfg::render(local, args.gsi_token.as_deref()));
-    if args.gsi_token.is_none() {
+    print!("{}", gsi_cfg::render(local, gsi_token.map(|(t, _)| t)));
+    if gsi_token.is_none() {
         println!();
-        println!("(no --gsi-token set: any program on this machine can post game state)");
+        println!("(no GSI token: any program on this machine can post game state; `wardcast setup` creates one)");
     }
     println!();
 }
@@ -277,6 +335,18 @@ fn token_cmd(args: TokenArgs) -> Result<ExitCode, wardcast::Error> {
         wardcast::token::load_or_create(&path)?
     };
     println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn setup_cmd(args: SetupArgs) -> Result<ExitCode, wardcast::Error> {
+    let options = setup::SetupOptions {
+        dota_dir: args.dota_dir,
+        steam_dir: args.steam_dir,
+        listen: args.listen,
+        gsi_token_file: args.gsi_token_file,
+        print: args.print,
+    };
+    setup::run(&options, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 

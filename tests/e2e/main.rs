@@ -12,3 +12,4 @@ mod protocol_examples;
 mod reliability;
 mod requests;
 mod serving;
+mod setup;
