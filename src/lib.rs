@@ -16,6 +16,7 @@
 
 pub mod demo;
 pub mod gsi_cfg;
+pub mod metrics;
 pub mod record;
 pub mod replay;
 pub mod setup;
@@ -190,6 +191,8 @@ pub async fn run(
         tokio::spawn(demo::play(options, demo_tx, demo_stop.clone()));
         (demo_rx, demo_stop)
     });
+    let pipeline_metrics = metrics::PipelineMetrics::default();
+    let registry = Arc::new(metrics::registry(&broker, stats.clone(), &pipeline_metrics));
     let pipeline = tokio::spawn(
         Pipeline {
             engine,
@@ -199,6 +202,7 @@ pub async fn run(
             stale_after: config.stale_after,
             health: health_tx,
             health_published: false,
+            metrics: pipeline_metrics.clone(),
             health_basis: None,
             mode: wardcast_gsi::Mode::Idle,
         }
@@ -207,12 +211,27 @@ pub async fn run(
 
     let app = Router::new()
         .merge(
-            wardcast_gsi::router(config.ingest.clone(), tx, stats).layer(
+            wardcast_gsi::router(config.ingest.clone(), tx, stats.clone()).layer(
                 tower_http::timeout::RequestBodyTimeoutLayer::new(config.body_timeout),
             ),
         )
         .merge(wardcast_broker::http::router(broker.clone()))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            "/metrics",
+            get(move || {
+                let text = metrics::render(&registry);
+                async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                        )],
+                        text,
+                    )
+                }
+            }),
+        )
         .route(
             "/status",
             get({
@@ -358,6 +377,8 @@ struct Pipeline {
     health: tokio::sync::watch::Sender<HealthReport>,
     /// The mode of the last snapshot.
     mode: wardcast_gsi::Mode,
+    /// Snapshots and events counted for `/metrics`.
+    metrics: metrics::PipelineMetrics,
     /// Whether a health report has been published yet (the first always is).
     health_published: bool,
     /// The freshness and mode of the last report, to report transitions at once.
@@ -398,7 +419,7 @@ impl Pipeline {
                         demo_stop.cancel();
                         tracing::info!("game connected: demo stopped");
                         let reset = self.engine.reset();
-                        self.publish(reset);
+                        self.publish(reset, None);
                     }
                     if let Some(recorder) = &self.recorder {
                         recorder.record(snapshot.received_at, snapshot.body.clone());
@@ -423,7 +444,7 @@ impl Pipeline {
                     last_seen = None;
                     self.broker.set_game_running(false);
                     let reset = self.engine.reset();
-                    self.publish(reset);
+                    self.publish(reset, None);
                 }
             }
         }
@@ -493,16 +514,20 @@ impl Pipeline {
         // The engine is written not to panic on any input (fuzzed, property-
         // tested); should it still, one bad snapshot must not stop the service:
         // start a fresh engine, clear the clients' info, and carry on.
+        let received_at = snapshot.received_at;
         let engine = &mut self.engine;
         let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             engine.process(snapshot.state)
         }));
         match output {
-            Ok(output) => self.publish(output),
+            Ok(output) => {
+                self.metrics.snapshots.inc();
+                self.publish(output, Some(received_at));
+            }
             Err(_) => {
                 tracing::error!("the feature engine failed on a snapshot; starting it afresh");
                 let reset = self.engine.reset();
-                self.publish(reset);
+                self.publish(reset, None);
             }
         }
         // Data arriving after none, or a new mode, changes health at once; the
@@ -512,12 +537,21 @@ impl Pipeline {
         }
     }
 
-    fn publish(&self, output: Output) {
+    fn publish(&self, output: Output, received_at: Option<Instant>) {
         if output.is_empty() {
             return;
         }
         let catalogue = self.broker.catalogue();
         let mut batch = Batch::default();
+        if let Some(at) = received_at {
+            batch.received_at(at);
+        }
+        for event in &output.events {
+            self.metrics
+                .events
+                .get_or_create(&vec![("feature", event.feature)])
+                .inc();
+        }
         for event in output.events {
             if let Some(id) = catalogue.id(event.feature) {
                 batch.event(id, event.name, event.data);

@@ -170,3 +170,38 @@ async fn running_game_info_and_get_info_follow_gsi_traffic() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn metrics_count_posts_rejections_clients_events_and_latency() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    client.subscribe(&["kill"]).await;
+    server.post(&in_game(100, json!({}))).await;
+    server
+        .post(&in_game(101, json!({"kills": 1, "kill_streak": 1})))
+        .await;
+    assert_eq!(server.post_raw(b"{".to_vec()).await.0, 400);
+    // Wait for the kill to reach the client, so its write was measured.
+    while client.note().await.1["feature"] != "kill" {}
+    let (status, text) = server.get("/metrics").await;
+    assert_eq!(status, 200);
+    let value = |line_start: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(line_start))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {line_start} in\n{text}"))
+    };
+    assert_eq!(value("wardcast_gsi_posts_total "), 3.0);
+    assert_eq!(
+        value("wardcast_gsi_rejected_total{reason=\"malformed\"}"),
+        1.0
+    );
+    assert_eq!(value("wardcast_snapshots_processed_total "), 2.0);
+    assert_eq!(value("wardcast_events_total{feature=\"kill\"}"), 1.0);
+    assert_eq!(value("wardcast_clients "), 1.0);
+    assert!(value("wardcast_bytes_sent_total ") > 0.0);
+    assert!(value("wardcast_ingest_to_send_seconds_count ") >= 1.0);
+    assert_eq!(value("wardcast_slow_consumer_disconnects_total "), 0.0);
+    server.shutdown().await;
+}

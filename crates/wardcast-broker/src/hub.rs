@@ -46,6 +46,7 @@ pub struct EventItem {
 pub struct Batch {
     events: Vec<(FeatureId, Vec<EventItem>)>,
     info: Vec<(FeatureId, Map<String, Value>)>,
+    received_at: Option<Instant>,
 }
 
 impl Batch {
@@ -79,6 +80,12 @@ impl Batch {
         }
     }
 
+    /// Records when the game data behind this batch arrived, so the broker can
+    /// measure ingest-to-send latency.
+    pub fn received_at(&mut self, at: Instant) {
+        self.received_at = Some(at);
+    }
+
     /// Whether the batch holds nothing.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.info.is_empty()
@@ -89,6 +96,8 @@ impl Batch {
 #[derive(Debug)]
 pub(crate) struct Published {
     pub frames: Vec<Frame>,
+    /// When the game data behind it arrived (for the latency histogram).
+    pub received_at: Option<Instant>,
 }
 
 impl Published {
@@ -257,7 +266,14 @@ impl Hub {
             };
             frames.push(Frame::new(seq, Target::Feature(feature), payload));
         }
-        self.send(&mut st, Published { frames });
+        let received_at = batch.received_at;
+        self.send(
+            &mut st,
+            Published {
+                frames,
+                received_at,
+            },
+        );
     }
 
     /// Records a publication in the history and sends it to the ring; called
@@ -324,9 +340,11 @@ impl Hub {
             running,
         };
         let frame = Frame::new(st.seq, Target::Subscribed, payload);
-        let _ = self.tx.send(Arc::new(Published {
+        let published = Published {
             frames: vec![frame],
-        }));
+            received_at: None,
+        };
+        self.send(&mut st, published);
     }
 
     pub fn touch(&self) {

@@ -108,6 +108,35 @@ impl Default for BrokerConfig {
     }
 }
 
+/// The broker's Prometheus metrics. The handles are cheap to clone and update
+/// atomically; `Broker::register_metrics` adds them to a registry.
+#[derive(Debug, Clone)]
+pub struct BrokerMetrics {
+    /// Connected WebSocket clients.
+    pub clients: prometheus_client::metrics::gauge::Gauge,
+    /// Bytes of notifications and responses written to clients.
+    pub bytes_sent: prometheus_client::metrics::counter::Counter,
+    /// Clients closed as slow consumers (4008).
+    pub slow_disconnects: prometheus_client::metrics::counter::Counter,
+    /// Seconds from a GSI body's arrival to the end of each client's write of
+    /// what it produced.
+    pub latency: prometheus_client::metrics::histogram::Histogram,
+}
+
+impl Default for BrokerMetrics {
+    fn default() -> Self {
+        Self {
+            clients: Default::default(),
+            bytes_sent: Default::default(),
+            slow_disconnects: Default::default(),
+            // 100 µs to about 3.3 s.
+            latency: prometheus_client::metrics::histogram::Histogram::new(
+                prometheus_client::metrics::histogram::exponential_buckets(0.0001, 2.0, 16),
+            ),
+        }
+    }
+}
+
 /// The live health of one feature and of its info keys (0 unsupported, 1 green,
 /// 2 yellow, 3 red).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -147,6 +176,8 @@ struct Inner {
     /// Live health per feature, by feature id; written by the publisher, read by
     /// `getFeatures`. Held only to copy in or out, never across an `.await`.
     states: std::sync::RwLock<Vec<FeatureState>>,
+    /// Counters and the latency histogram, updated by the sessions.
+    metrics: BrokerMetrics,
 }
 
 impl Broker {
@@ -178,6 +209,7 @@ impl Broker {
                 shutdown: CancellationToken::new(),
                 tasks: TaskTracker::new(),
                 states: std::sync::RwLock::new(states),
+                metrics: BrokerMetrics::default(),
             }),
         })
     }
@@ -242,6 +274,31 @@ impl Broker {
                 def
             })
             .collect()
+    }
+
+    /// Adds the broker's metrics to a Prometheus registry.
+    pub fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        let m = &self.inner.metrics;
+        registry.register(
+            "wardcast_clients",
+            "Connected WebSocket clients",
+            m.clients.clone(),
+        );
+        registry.register(
+            "wardcast_bytes_sent",
+            "Bytes written to WebSocket clients",
+            m.bytes_sent.clone(),
+        );
+        registry.register(
+            "wardcast_slow_consumer_disconnects",
+            "Clients closed with 4008 for falling too far behind",
+            m.slow_disconnects.clone(),
+        );
+        registry.register(
+            "wardcast_ingest_to_send_seconds",
+            "Seconds from a GSI body's arrival to the end of a client's write of its notifications",
+            m.latency.clone(),
+        );
     }
 
     /// The connected clients.

@@ -83,6 +83,8 @@ struct Session {
     peer: String,
     sub: Option<Subscription>,
     budget: Budget,
+    /// When the GSI data behind the batches in the current write arrived.
+    arrivals: Vec<Instant>,
 }
 
 /// A client's request budget: a token bucket that allows a burst and refills
@@ -128,6 +130,7 @@ where
     S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
 {
     let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    broker.inner.metrics.clients.inc();
     broker.inner.clients.insert(
         id,
         ClientInfo {
@@ -142,6 +145,7 @@ where
         peer,
         sub: None,
         budget: Budget::new(config.rate_burst, config.rate_per_sec),
+        arrivals: Vec::new(),
     };
     tracing::debug!(conn = id, peer = %session.peer, "client connected");
     let end = session.run(&mut ws).await;
@@ -161,6 +165,7 @@ where
         .await;
     }
     broker.inner.clients.remove(&id);
+    broker.inner.metrics.clients.dec();
     tracing::debug!(conn = id, "client disconnected");
 }
 
@@ -239,6 +244,7 @@ impl Session {
             }
             // Feeding blocks too once the socket and tungstenite's buffer are
             // full, so the whole write is bounded by the write timeout.
+            let bytes: usize = out.iter().map(|f| f.len()).sum();
             let write = async {
                 for frame in out {
                     ws.feed(Message::Text(frame)).await?;
@@ -246,7 +252,13 @@ impl Session {
                 ws.flush().await
             };
             match timeout(config.write_timeout, write).await {
-                Ok(Ok(())) => {}
+                Ok(Ok(())) => {
+                    let metrics = &self.broker.inner.metrics;
+                    metrics.bytes_sent.inc_by(bytes as u64);
+                    for at in self.arrivals.drain(..) {
+                        metrics.latency.observe(at.elapsed().as_secs_f64());
+                    }
+                }
                 Ok(Err(e)) => {
                     tracing::debug!(conn = self.id, "websocket write ended: {e}");
                     return End::Gone;
@@ -274,6 +286,8 @@ impl Session {
                 Err(TryRecvError::Lagged(_)) => return Err(Lagged),
             }
         }
+        self.arrivals
+            .extend(batches.iter().filter_map(|b| b.received_at));
         let due = batches
             .iter()
             .flat_map(|b| b.frames.iter())
@@ -292,6 +306,7 @@ impl Session {
         S: Sink<Message, Error = WsError> + Unpin,
     {
         tracing::info!(conn = self.id, peer = %self.peer, "slow consumer, closing with 4008");
+        self.broker.inner.metrics.slow_disconnects.inc();
         let seq = self.broker.inner.hub.next_seq();
         let note = wire::error_notification(seq, "slow_consumer");
         let _ = timeout(
