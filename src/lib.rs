@@ -49,6 +49,12 @@ pub use demo::DemoOptions;
 /// Overwolf's game class id for Dota 2.
 pub const DOTA2_CLASS_ID: u32 = 7314;
 
+/// The JavaScript client (`web/wardcast.js`), served at `/wardcast.js`: one
+/// file, no build step, with the drop-in `overwolf.games.events` shim.
+const CLIENT_JS: &str = include_str!("../web/wardcast.js");
+/// Its TypeScript typings, served at `/wardcast.d.ts`.
+const CLIENT_DTS: &str = include_str!("../web/wardcast.d.ts");
+
 /// How many parsed snapshots may wait for the engine. The game posts one at a
 /// time and waits for the reply, so this only fills if the engine stalls; the
 /// game then gets 503 and resends its full state.
@@ -217,6 +223,30 @@ pub async fn run(
         )
         .merge(wardcast_broker::http::router(broker.clone()))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            "/wardcast.js",
+            get(|| async {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/javascript; charset=utf-8",
+                    )],
+                    CLIENT_JS,
+                )
+            }),
+        )
+        .route(
+            "/wardcast.d.ts",
+            get(|| async {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; charset=utf-8",
+                    )],
+                    CLIENT_DTS,
+                )
+            }),
+        )
         .route(
             "/metrics",
             get(move || {

@@ -205,3 +205,18 @@ async fn metrics_count_posts_rejections_clients_events_and_latency() {
     assert_eq!(value("wardcast_slow_consumer_disconnects_total "), 0.0);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_javascript_client_and_its_typings_are_served() {
+    let server = Server::default().await;
+    let (status, js) = server.get("/wardcast.js").await;
+    assert_eq!(status, 200);
+    assert!(
+        js.contains("installOverwolfShim"),
+        "the shim is in the served client"
+    );
+    let (status, dts) = server.get("/wardcast.d.ts").await;
+    assert_eq!(status, 200);
+    assert!(dts.contains("declare"), "typings are served");
+    server.shutdown().await;
+}

@@ -47,6 +47,26 @@ struct Subscription {
 }
 
 impl Subscription {
+    /// A fresh subscription whose stream starts right after `seq`.
+    fn new(
+        set: FeatureSet,
+        names: Vec<String>,
+        format: DataFormat,
+        rx: broadcast::Receiver<Arc<Published>>,
+        seq: u64,
+        features: usize,
+    ) -> Self {
+        Self {
+            set,
+            names,
+            format,
+            rx,
+            info_since: seq,
+            events_since: vec![seq; features],
+            first_seq: seq,
+        }
+    }
+
     fn wants(&self, seq: u64, target: Target, is_info: bool) -> bool {
         match target {
             Target::Subscribed => seq > self.first_seq,
@@ -438,15 +458,7 @@ impl Session {
         let names: Vec<String> = supported.iter().map(|(_, n)| n.clone()).collect();
         if let Some((epoch, since)) = resume {
             if let Ok((rx, seq, missed)) = hub.resume(epoch, since) {
-                let sub = Subscription {
-                    set,
-                    names: names.clone(),
-                    format,
-                    rx,
-                    info_since: seq,
-                    events_since: vec![seq; catalogue.len()],
-                    first_seq: seq,
-                };
+                let sub = Subscription::new(set, names.clone(), format, rx, seq, catalogue.len());
                 let mut replay = Vec::new();
                 for frame in missed.iter().flat_map(|p| p.frames.iter()) {
                     let wanted = match frame.target {
@@ -492,15 +504,14 @@ impl Session {
                 sub.info_since = seq;
             }
             (None, Some(rx)) => {
-                self.sub = Some(Subscription {
+                self.sub = Some(Subscription::new(
                     set,
-                    names: names.clone(),
+                    names.clone(),
                     format,
                     rx,
-                    info_since: seq,
-                    events_since: vec![seq; catalogue.len()],
-                    first_seq: seq,
-                });
+                    seq,
+                    catalogue.len(),
+                ));
             }
             (None, None) => return,
         }
