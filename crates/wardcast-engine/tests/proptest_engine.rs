@@ -106,9 +106,19 @@ struct PlayerGen {
     flags: [bool; 4],
     attributes_level: Option<i64>,
     selected: bool,
-    abilities: Option<Vec<(usize, i64, i64, Option<i64>)>>,
-    items: Option<Vec<(usize, usize, i64, Option<i64>)>>,
+    abilities: Option<Vec<AbilityGen>>,
+    items: Option<Vec<ItemGen>>,
 }
+
+/// An ability slot: (name index, level, cooldown, charges).
+type AbilityGen = (usize, i64, i64, Option<i64>);
+/// An item slot: (slot index, name index, cooldown, charges).
+type ItemGen = (usize, usize, i64, Option<i64>);
+/// Per player, the last (kills, level) seen, and the match id they belong to.
+type Seen = (
+    BTreeMap<Who, (Option<i64>, Option<i64>)>,
+    Option<Option<String>>,
+);
 
 fn player_gen() -> impl Strategy<Value = PlayerGen> {
     (
@@ -600,10 +610,7 @@ fn run_sequence(bodies: &[Value], realistic: bool) -> Result<(), TestCaseError> 
     })
     .expect("valid config");
     let mut chains = Chains::default();
-    let mut prev: Option<(
-        BTreeMap<Who, (Option<i64>, Option<i64>)>,
-        Option<Option<String>>,
-    )> = None;
+    let mut prev: Option<Seen> = None;
     let mut last_match: Option<Option<String>> = None;
     for (step, body) in bodies.iter().enumerate() {
         let bytes = serde_json::to_vec(body).expect("serialize body");
