@@ -88,6 +88,7 @@ def schema_name_of(example_path):
 
 PAYLOAD_KINDS = ("data", "info")
 STATUS = "status"
+OVERVIEW = "overview"  # GET /api/overview, the dashboard's document
 
 
 def errors_of(validator, value):
@@ -115,8 +116,9 @@ def main():
         return Draft202012Validator(schema, format_checker=FormatChecker()) if schema is not None else None
 
     # 1-3. Messages: schemas/<kind>.<name>.schema.json and examples/<kind>.<name>[.<variant>].json.
-    schema_files = [p for p in sorted(SCHEMAS.glob(f"*{SUFFIX}")) if p.name != f"{STATUS}{SUFFIX}"]
-    example_files = [p for p in sorted(EXAMPLES.glob("*.json")) if p.name != f"{STATUS}.json"]
+    documents = (STATUS, OVERVIEW)  # HTTP documents, paired in step 4
+    schema_files = [p for p in sorted(SCHEMAS.glob(f"*{SUFFIX}")) if p.name[: -len(SUFFIX)] not in documents]
+    example_files = [p for p in sorted(EXAMPLES.glob("*.json")) if p.stem not in documents]
     examples_by_schema = {}
     for ex in example_files:
         examples_by_schema.setdefault(schema_name_of(ex), []).append(ex)
@@ -150,7 +152,8 @@ def main():
 
     # 4. Payloads: schemas/{data,info}/<stem>.schema.json <-> examples/{data,info}/<stem>.json,
     #    and schemas/status.schema.json <-> examples/status.json.
-    pairs = [(STATUS, SCHEMAS / f"{STATUS}{SUFFIX}", EXAMPLES / f"{STATUS}.json")]
+    pairs = [(STATUS, SCHEMAS / f"{STATUS}{SUFFIX}", EXAMPLES / f"{STATUS}.json"),
+             (OVERVIEW, SCHEMAS / f"{OVERVIEW}{SUFFIX}", EXAMPLES / f"{OVERVIEW}.json")]
     payload = {kind: {} for kind in PAYLOAD_KINDS}  # kind -> stem -> validator or None
     for kind in PAYLOAD_KINDS:
         stems = {p.name[: -len(SUFFIX)] for p in (SCHEMAS / kind).glob(f"*{SUFFIX}")}
@@ -165,7 +168,7 @@ def main():
             kind, _, stem = name.partition("/")
             if kind in payload:
                 payload[kind][stem] = v
-            else:
+            elif name == STATUS:
                 status_validator = v
         if not example_path.exists():
             continue

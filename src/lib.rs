@@ -15,8 +15,10 @@
 //!   [`record`] writes accepted bodies to a JSONL file; [`replay`] posts one back.
 
 pub mod demo;
+pub mod discovery;
 pub mod gsi_cfg;
 pub mod metrics;
+pub mod overview;
 pub mod record;
 pub mod replay;
 pub mod setup;
@@ -54,6 +56,8 @@ pub const DOTA2_CLASS_ID: u32 = 7314;
 const CLIENT_JS: &str = include_str!("../web/wardcast.js");
 /// Its TypeScript typings, served at `/wardcast.d.ts`.
 const CLIENT_DTS: &str = include_str!("../web/wardcast.d.ts");
+/// The dashboard (`web/dashboard.html`), served at `GET /`.
+const DASHBOARD_HTML: &str = include_str!("../web/dashboard.html");
 
 /// How many parsed snapshots may wait for the engine. The game posts one at a
 /// time and waits for the reply, so this only fills if the engine stalls; the
@@ -184,6 +188,7 @@ pub async fn run(
     let broker = Broker::new(config.broker.clone(), catalogue(&config.engine))?;
     publish_version(&broker);
     let (health_tx, health_rx) = tokio::sync::watch::channel(engine.health(Freshness::NeverSeen));
+    let (view_tx, view_rx) = tokio::sync::watch::channel(overview::PipelineView::default());
     let stats = Arc::new(IngestStats::default());
     let (tx, rx) = mpsc::channel(INGEST_QUEUE);
     let recorder = match &config.record {
@@ -207,6 +212,7 @@ pub async fn run(
             game_timeout: config.game_timeout,
             stale_after: config.stale_after,
             health: health_tx,
+            view: view_tx,
             health_published: false,
             metrics: pipeline_metrics.clone(),
             health_basis: None,
@@ -262,29 +268,38 @@ pub async fn run(
                 }
             }),
         )
+        .route("/", get(|| async { axum::response::Html(DASHBOARD_HTML) }))
         .route(
             "/status",
             get({
                 let access = config.broker.access.clone();
+                let health_rx = health_rx.clone();
                 move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       request: axum::extract::Request| {
-                    let allowed = wardcast_broker::http::check_access(
-                        &access,
-                        request.headers(),
-                        request.uri().query(),
-                        &peer,
-                    );
-                    let report = health_rx.borrow().clone();
-                    async move {
-                        match allowed {
-                            Ok(()) => axum::Json(report).into_response(),
-                            Err(_) => (
-                                axum::http::StatusCode::UNAUTHORIZED,
-                                "access token or origin refused\n",
-                            )
-                                .into_response(),
-                        }
-                    }
+                    let report = gated(&access, &peer, &request, || health_rx.borrow().clone());
+                    async move { report }
+                }
+            }),
+        )
+        .route(
+            "/api/overview",
+            get({
+                let access = config.broker.access.clone();
+                let source = overview::OverviewSource {
+                    broker: broker.clone(),
+                    view: view_rx,
+                    health: health_rx,
+                    stats: stats.clone(),
+                    listen: listener
+                        .local_addr()
+                        .map_err(|e| Error::Io("listener address".into(), e))?,
+                    gsi_token: config.ingest.token.clone(),
+                    game_timeout: config.game_timeout,
+                };
+                move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                      request: axum::extract::Request| {
+                    let overview = gated(&access, &peer, &request, || source.overview());
+                    async move { overview }
                 }
             }),
         );
@@ -304,6 +319,29 @@ pub async fn run(
     server
         .await
         .map_err(|e| Error::Input(format!("http server task failed: {e}")))
+}
+
+/// Answers with `f()` as JSON when the access policy lets the request in, and
+/// with 401 otherwise (the same rule as `GET /ws`).
+fn gated<T: serde::Serialize>(
+    access: &wardcast_broker::AccessPolicy,
+    peer: &SocketAddr,
+    request: &axum::extract::Request,
+    f: impl FnOnce() -> T,
+) -> axum::response::Response {
+    match wardcast_broker::http::check_access(
+        access,
+        request.headers(),
+        request.uri().query(),
+        peer,
+    ) {
+        Ok(()) => axum::Json(f()).into_response(),
+        Err(_) => (
+            axum::http::StatusCode::UNAUTHORIZED,
+            "access token or origin refused: add ?token=TOKEN (printed by the broker at start)\n",
+        )
+            .into_response(),
+    }
 }
 
 /// How long shutdown waits for HTTP requests in flight.
@@ -409,6 +447,8 @@ struct Pipeline {
     mode: wardcast_gsi::Mode,
     /// Snapshots and events counted for `/metrics`.
     metrics: metrics::PipelineMetrics,
+    /// What the pipeline last saw, for `GET /api/overview`.
+    view: tokio::sync::watch::Sender<overview::PipelineView>,
     /// Whether a health report has been published yet (the first always is).
     health_published: bool,
     /// The freshness and mode of the last report, to report transitions at once.
@@ -454,11 +494,11 @@ impl Pipeline {
                     if let Some(recorder) = &self.recorder {
                         recorder.record(snapshot.received_at, snapshot.body.clone());
                     }
-                    self.handle(snapshot, &mut last_seen);
+                    self.handle(snapshot, overview::Source::Game, &mut last_seen);
                     ever_seen = true;
                 }
                 Some(snapshot) = demo_next => {
-                    self.handle(snapshot, &mut last_seen);
+                    self.handle(snapshot, overview::Source::Demo, &mut last_seen);
                     ever_seen = true;
                 }
                 _ = health_tick.tick() => {
@@ -472,6 +512,11 @@ impl Pipeline {
                 () = stale => {
                     tracing::info!("no game state for {:?}: game stopped", self.game_timeout);
                     last_seen = None;
+                    self.view.send_modify(|v| {
+                        v.source = overview::Source::None;
+                        v.mode = None;
+                        v.match_view = overview::MatchView::default();
+                    });
                     self.broker.set_game_running(false);
                     let reset = self.engine.reset();
                     self.publish(reset, None);
@@ -534,13 +579,28 @@ impl Pipeline {
         self.health.send_replace(report);
     }
 
-    fn handle(&mut self, snapshot: Snapshot, last_seen: &mut Option<Instant>) {
+    fn handle(
+        &mut self,
+        snapshot: Snapshot,
+        source: overview::Source,
+        last_seen: &mut Option<Instant>,
+    ) {
         if last_seen.is_none() {
             self.broker.set_game_running(true);
         }
-        *last_seen = Some(Instant::now());
+        let now = Instant::now();
+        *last_seen = Some(now);
         self.broker.touch_game();
         self.mode = snapshot.state.mode();
+        let match_view = overview::MatchView::of(&snapshot.state);
+        let mode = self.mode;
+        self.view.send_modify(|v| {
+            v.source = source;
+            v.mode = Some(mode);
+            v.last_snapshot = Some(now);
+            v.snapshots += 1;
+            v.match_view = match_view;
+        });
         // The engine is written not to panic on any input (fuzzed, property-
         // tested); should it still, one bad snapshot must not stop the service:
         // start a fresh engine, clear the clients' info, and carry on.

@@ -33,6 +33,8 @@ enum Command {
     /// Find Dota 2 and write its Game State Integration cfg (with a GSI token
     /// that `serve` then requires).
     Setup(SetupArgs),
+    /// List the Wardcast brokers on the LAN (mDNS/DNS-SD `_wardcast._tcp`).
+    Discover(DiscoverArgs),
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +128,25 @@ struct ServeArgs {
     /// Seconds a client may take to send request headers (slowloris guard) and bodies.
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     request_timeout: u64,
+    /// Do not advertise `_wardcast._tcp` over mDNS when listening beyond loopback.
+    #[arg(long)]
+    no_mdns: bool,
+    /// The UDP port for mDNS (tests use another to stay apart from real brokers).
+    #[arg(long, default_value_t = wardcast::discovery::MDNS_PORT, hide = true)]
+    mdns_port: u16,
+}
+
+#[derive(Debug, Args)]
+struct DiscoverArgs {
+    /// How long to listen for answers, in seconds.
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    timeout: f64,
+    /// Print JSON (one array) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The UDP port for mDNS.
+    #[arg(long, default_value_t = wardcast::discovery::MDNS_PORT, hide = true)]
+    mdns_port: u16,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +185,7 @@ fn main() -> ExitCode {
             Some(Command::Replay(args)) => replay_cmd(args).await,
             Some(Command::Token(args)) => token_cmd(args),
             Some(Command::Setup(args)) => setup_cmd(args),
+            Some(Command::Discover(args)) => discover_cmd(args).await,
         }
     });
     match result {
@@ -246,6 +268,19 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     let local = listener
         .local_addr()
         .map_err(|e| wardcast::Error::Io("cannot read the listening address".into(), e))?;
+    // Advertise on the LAN; the advertisement is withdrawn when it drops.
+    let _advertised = if lan && !args.no_mdns {
+        let announce = wardcast::discovery::Announce::for_this_host(token.is_some());
+        match wardcast::discovery::Advertisement::start(local, &announce, args.mdns_port) {
+            Ok(ad) => Some((ad, announce.instance)),
+            Err(e) => {
+                tracing::warn!("not advertised on the LAN: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     print_banner(
         local,
         &args,
@@ -254,8 +289,33 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
         gsi_token
             .as_ref()
             .map(|(t, from)| (t.as_str(), from.as_str())),
+        _advertised.as_ref().map(|(_, name)| name.as_str()),
     );
     wardcast::run(config, listener, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn discover_cmd(args: DiscoverArgs) -> Result<ExitCode, wardcast::Error> {
+    let wait = Duration::try_from_secs_f64(args.timeout)
+        .map_err(|_| wardcast::Error::Input(format!("bad --timeout {}", args.timeout)))?;
+    let found = wardcast::discovery::discover(wait, args.mdns_port).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&found).unwrap_or_else(|_| "[]".into())
+        );
+    } else if found.is_empty() {
+        println!("no Wardcast broker answered within {:.1} s", args.timeout);
+    } else {
+        for broker in &found {
+            let version = broker.txt.get("version").map_or("?", String::as_str);
+            let token = broker.txt.get("token").map_or("?", String::as_str);
+            println!("{}  (version {version}, token {token})", broker.instance);
+            for url in &broker.ws_urls {
+                println!("  {url}");
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -265,6 +325,7 @@ fn print_banner(
     demo: bool,
     token: Option<&str>,
     gsi_token: Option<(&str, &str)>,
+    advertised_as: Option<&str>,
 ) {
     println!(
         "wardcast {} listening on {local}",
@@ -278,6 +339,12 @@ fn print_banner(
     }
     if demo {
         println!("  demo match: playing until a game connects");
+    }
+    println!("  dashboard:  http://{local}/");
+    if let Some(name) = advertised_as {
+        println!(
+            "  LAN:        advertised over mDNS as \"{name}\" (find it with `wardcast discover`)"
+        );
     }
     if let Some(path) = &args.record {
         println!("  recording:  {}", path.display());

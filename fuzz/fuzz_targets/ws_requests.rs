@@ -175,7 +175,14 @@ fn run(data: &[u8]) {
     let ended = fx.runtime.block_on(async {
         tokio::time::timeout(
             SESSION_LIMIT,
-            wardcast_broker::serve_connection(broker.clone(), &mut pipe, "127.0.0.1:9".into()),
+            wardcast_broker::serve_connection(
+                broker.clone(),
+                &mut pipe,
+                wardcast_broker::Peer {
+                    addr: "127.0.0.1:9".into(),
+                    name: None,
+                },
+            ),
         )
         .await
     });

@@ -141,3 +141,85 @@ async fn replaying_the_lifecycle_sample_gives_the_documented_sequence() {
     assert_eq!(Value::Array(got), expected);
     server.shutdown().await;
 }
+
+/// Runs `wardcast discover --json` on `mdns_port` until it lists a broker on
+/// `port` (each run listens 2 s; mDNS probing delays a new announcement).
+async fn discover(mdns_port: u16, port: u16) -> Option<Value> {
+    for _ in 0..5 {
+        let out = within(
+            "discover",
+            wardcast()
+                .args(["discover", "--json", "--timeout", "2"])
+                .args(["--mdns-port", &mdns_port.to_string()])
+                .output(),
+        )
+        .await
+        .expect("run discover");
+        assert!(out.status.success(), "{out:?}");
+        let found: Value = serde_json::from_slice(&out.stdout).expect("discover prints JSON");
+        if let Some(hit) = found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|b| b["port"] == port)
+        {
+            return Some(hit.clone());
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_lan_broker_is_advertised_over_mdns_and_discover_finds_it() {
+    // A private mDNS port, so the test neither meets nor disturbs real brokers.
+    let mdns_port = 20_000 + (std::process::id() % 20_000) as u16;
+    let dir = std::env::temp_dir().join(format!("wardcast-mdns-{}", std::process::id()));
+    let token_file = dir.join("token");
+    let token_arg = token_file.to_str().expect("utf-8 path");
+    let (child, addr) = spawn_server(&[
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--token-file",
+        token_arg,
+        "--mdns-port",
+        &mdns_port.to_string(),
+    ])
+    .await;
+    let port: u16 = addr
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let found = discover(mdns_port, port).await.expect("the broker answers");
+    assert_eq!(found["txt"]["path"], "/ws");
+    assert_eq!(found["txt"]["token"], "required");
+    assert_eq!(found["txt"]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        !found.to_string().contains(
+            std::fs::read_to_string(&token_file)
+                .expect("token file")
+                .trim()
+        ),
+        "the token itself is never advertised"
+    );
+    // Every advertised URL is the broker's; the loopback one is reachable here.
+    let urls: Vec<&str> = found["ws_urls"]
+        .as_array()
+        .expect("urls")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let local = urls
+        .iter()
+        .find(|u| u.starts_with("ws://127.0.0.1:"))
+        .copied()
+        .or_else(|| urls.first().copied())
+        .expect("a URL");
+    let token = std::fs::read_to_string(&token_file).expect("token");
+    let mut client = Client::connect(&format!("{local}?token={}", token.trim())).await;
+    client.subscribe(&["kill"]).await;
+    drop(client);
+    drop(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,6 +7,8 @@ mod util;
 
 mod bad_input;
 mod binary;
+mod dashboard;
+mod examples;
 mod features;
 mod protocol_examples;
 mod reliability;

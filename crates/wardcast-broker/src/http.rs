@@ -121,6 +121,10 @@ async fn upgrade(
         )
             .into_response();
     }
+    let peer = crate::Peer {
+        addr: peer.to_string(),
+        name: client_name(request.uri().query()),
+    };
     let on_upgrade = hyper::upgrade::on(&mut request);
     let config = ws_config(&endpoint.broker);
     let task_endpoint = endpoint.clone();
@@ -130,7 +134,7 @@ async fn upgrade(
                 let io = TokioIo::new(upgraded);
                 let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
                 let broker = task_endpoint.broker.clone();
-                crate::serve_connection(broker, ws, peer.to_string()).await;
+                crate::serve_connection(broker, ws, peer).await;
             }
             Err(e) => tracing::debug!("websocket upgrade failed: {e}"),
         }
@@ -181,18 +185,35 @@ pub fn check_access(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let from_query = query.and_then(|q| {
-        q.split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == "token")
-            .map(|(_, v)| v)
-    });
-    let given = bearer.or(from_query).unwrap_or("");
+    let from_query = query_param(query, "token");
+    let given = bearer.or(from_query.as_deref()).unwrap_or("");
     if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
     } else {
         Err(Refusal::Token)
     }
+}
+
+/// The first value of `name` in a URL query, percent-decoded.
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The longest client name kept, in characters.
+const MAX_CLIENT_NAME: usize = 64;
+
+/// The name a client gave with `?client=NAME`: control characters dropped,
+/// cut to [`MAX_CLIENT_NAME`] characters, `None` when empty.
+fn client_name(query: Option<&str>) -> Option<String> {
+    let name: String = query_param(query, "client")?
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_CLIENT_NAME)
+        .collect();
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// Whether a browser origin may connect.
@@ -319,5 +340,34 @@ mod tests {
             ),
             Err(Refusal::Origin)
         );
+    }
+
+    #[test]
+    fn client_names_are_decoded_trimmed_and_bounded() {
+        assert_eq!(
+            client_name(Some("token=x&client=Stream%20Deck")),
+            Some("Stream Deck".into())
+        );
+        assert_eq!(
+            client_name(Some("client=obs+overlay")),
+            Some("obs overlay".into())
+        );
+        assert_eq!(client_name(Some("client=%0A%1B")), None);
+        assert_eq!(client_name(Some("client=")), None);
+        assert_eq!(client_name(None), None);
+        let long = "a".repeat(500);
+        assert_eq!(
+            client_name(Some(&format!("client={long}"))).map(|n| n.len()),
+            Some(MAX_CLIENT_NAME)
+        );
+    }
+
+    #[test]
+    fn token_in_query_is_percent_decoded() {
+        assert_eq!(
+            query_param(Some("a=1&token=ab%2Bc"), "token"),
+            Some("ab+c".into())
+        );
+        assert_eq!(query_param(Some("tokenx=1"), "token"), None);
     }
 }

@@ -148,12 +148,34 @@ pub struct FeatureState {
 }
 
 /// What the broker knows of one connected client, for status pages.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClientInfo {
+    /// The connection's id, unique for the broker's lifetime.
+    pub id: u64,
     /// The peer address.
     pub peer: String,
+    /// The name the client gave with `/ws?client=NAME`, if any.
+    pub name: Option<String>,
     /// The features the client subscribed to.
     pub features: Vec<String>,
+    /// Whole seconds since the client connected.
+    pub connected_secs: u64,
+}
+
+/// Who is on the other end of a connection, as the upgrade saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Peer {
+    /// The peer address.
+    pub addr: String,
+    /// The name the client gave itself (`/ws?client=NAME`), for status pages.
+    pub name: Option<String>,
+}
+
+/// One connected client's entry in the registry.
+struct ClientEntry {
+    peer: Peer,
+    features: Vec<String>,
+    since: std::time::Instant,
 }
 
 /// The broker handle: cheap to clone, shared by the publisher and every connection.
@@ -168,7 +190,7 @@ struct Inner {
     hub: hub::Hub,
     /// Connected clients by connection id. Entries are inserted, updated and
     /// removed synchronously by their own session; no guard lives across an `.await`.
-    clients: DashMap<u64, ClientInfo>,
+    clients: DashMap<u64, ClientEntry>,
     /// Cancelled on shutdown; every session then closes with 1001.
     shutdown: CancellationToken,
     /// Tracks session tasks so shutdown can wait for them.
@@ -301,13 +323,25 @@ impl Broker {
         );
     }
 
-    /// The connected clients.
+    /// The connected clients, oldest connection first.
     pub fn clients(&self) -> Vec<ClientInfo> {
-        self.inner
+        let mut clients: Vec<ClientInfo> = self
+            .inner
             .clients
             .iter()
-            .map(|e| e.value().clone())
-            .collect()
+            .map(|e| {
+                let c = e.value();
+                ClientInfo {
+                    id: *e.key(),
+                    peer: c.peer.addr.clone(),
+                    name: c.peer.name.clone(),
+                    features: c.features.clone(),
+                    connected_secs: c.since.elapsed().as_secs(),
+                }
+            })
+            .collect();
+        clients.sort_by_key(|c| c.id);
+        clients
     }
 
     /// The number of connected clients.

@@ -23,7 +23,7 @@ use crate::catalogue::FeatureSet;
 use crate::hub::Published;
 use crate::rpc::{self, Request, RpcError};
 use crate::wire::{self, DataFormat, Frame, GameInfo, InfoMap, Target};
-use crate::{Broker, ClientInfo};
+use crate::{Broker, ClientEntry, Peer};
 
 /// Close code for a client that fell too far behind.
 pub(crate) const CLOSE_SLOW_CONSUMER: u16 = 4008;
@@ -145,7 +145,7 @@ impl Budget {
 ///
 /// The stream is generic so the session can be driven by any sink/stream of
 /// tungstenite messages, a real socket or an in-memory pair in tests.
-pub async fn serve_connection<S>(broker: Broker, mut ws: S, peer: String)
+pub async fn serve_connection<S>(broker: Broker, mut ws: S, peer: Peer)
 where
     S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
 {
@@ -153,16 +153,17 @@ where
     broker.inner.metrics.clients.inc();
     broker.inner.clients.insert(
         id,
-        ClientInfo {
+        ClientEntry {
             peer: peer.clone(),
             features: Vec::new(),
+            since: std::time::Instant::now(),
         },
     );
     let config = &broker.inner.config;
     let mut session = Session {
         broker: broker.clone(),
         id,
-        peer,
+        peer: peer.addr,
         sub: None,
         budget: Budget::new(config.rate_burst, config.rate_per_sec),
         arrivals: Vec::new(),

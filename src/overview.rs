@@ -1,0 +1,251 @@
+//! `GET /api/overview`: what the dashboard shows, in one JSON document.
+//!
+//! The pipeline publishes a [`PipelineView`] on a watch channel (one value,
+//! replaced on every snapshot, so it never grows); the handler reads it with
+//! the broker's client list, the health report and the ingest counters.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+use wardcast_broker::{Broker, ClientInfo};
+use wardcast_engine::HealthReport;
+use wardcast_gsi::{GameState, IngestStats, Mode};
+
+use crate::gsi_cfg;
+
+/// Where the snapshots the engine sees come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Nothing has posted yet (or the game stopped).
+    #[default]
+    None,
+    /// The built-in demo match.
+    Demo,
+    /// The game (or a replay posting over HTTP).
+    Game,
+}
+
+/// The match as of the last snapshot, from its `map` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MatchView {
+    /// `map.game_state`, e.g. `DOTA_GAMERULES_STATE_GAME_IN_PROGRESS`.
+    pub game_state: Option<String>,
+    /// `map.clock_time`, in seconds (negative before the horn).
+    pub clock_time: Option<i64>,
+    /// `map.daytime`.
+    pub daytime: Option<bool>,
+    /// `map.paused`.
+    pub paused: Option<bool>,
+    /// `map.matchid`.
+    pub match_id: Option<String>,
+    /// `map.radiant_score`.
+    pub radiant_score: Option<i64>,
+    /// `map.dire_score`.
+    pub dire_score: Option<i64>,
+}
+
+impl MatchView {
+    /// The match fields of one snapshot.
+    pub fn of(state: &GameState) -> Self {
+        let Some(map) = &state.map else {
+            return Self::default();
+        };
+        Self {
+            game_state: map.game_state.clone(),
+            clock_time: map.clock_time,
+            daytime: map.daytime,
+            paused: map.paused,
+            match_id: map.matchid.clone(),
+            radiant_score: map.radiant_score,
+            dire_score: map.dire_score,
+        }
+    }
+}
+
+/// What the pipeline last saw, published for the overview.
+#[derive(Debug, Clone, Default)]
+pub struct PipelineView {
+    /// Where the last snapshot came from; `None` once the game timed out.
+    pub source: Source,
+    /// The mode of the last snapshot.
+    pub mode: Option<Mode>,
+    /// When the last snapshot arrived.
+    pub last_snapshot: Option<Instant>,
+    /// Snapshots the engine processed.
+    pub snapshots: u64,
+    /// The match as of the last snapshot.
+    pub match_view: MatchView,
+}
+
+/// What the overview handler reads from.
+#[derive(Clone)]
+pub struct OverviewSource {
+    /// The broker, for its clients and sequence.
+    pub broker: Broker,
+    /// The pipeline's view.
+    pub view: tokio::sync::watch::Receiver<PipelineView>,
+    /// The latest health report.
+    pub health: tokio::sync::watch::Receiver<HealthReport>,
+    /// GSI ingest counters.
+    pub stats: Arc<IngestStats>,
+    /// The address the broker listens on.
+    pub listen: SocketAddr,
+    /// The GSI auth token the cfg must carry.
+    pub gsi_token: Option<String>,
+    /// After this long without a body GSI counts as not arriving.
+    pub game_timeout: Duration,
+}
+
+/// The `GET /api/overview` document (see protocol/README.md §9).
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    /// Wardcast's version.
+    pub version: &'static str,
+    /// The listening address.
+    pub listen: String,
+    /// The broker's epoch.
+    pub epoch: String,
+    /// The last notification's sequence number.
+    pub last_seq: u64,
+    /// Where snapshots come from now.
+    pub source: Source,
+    /// The mode of the last snapshot: `playing`, `spectating` or `idle`.
+    pub mode: &'static str,
+    /// GSI arrival.
+    pub gsi: GsiView,
+    /// The match as of the last snapshot.
+    #[serde(rename = "match")]
+    pub match_view: MatchView,
+    /// The Overwolf health report, as `GET /status`.
+    pub health: HealthReport,
+    /// What GSI cannot supply, with the reasons.
+    pub unsupported: Vec<Unsupported>,
+    /// The connected WebSocket clients.
+    pub clients: Vec<ClientInfo>,
+    /// How to set up the game.
+    pub setup: SetupView,
+}
+
+/// GSI arrival, for the overview.
+#[derive(Debug, Serialize)]
+pub struct GsiView {
+    /// Whether a body arrived within the game timeout.
+    pub arriving: bool,
+    /// Milliseconds since the last snapshot, `null` if none yet.
+    pub last_snapshot_age_ms: Option<u64>,
+    /// Snapshots the engine processed (game and demo).
+    pub snapshots: u64,
+    /// GSI bodies accepted over HTTP.
+    pub accepted: u64,
+    /// GSI bodies refused, by reason.
+    pub rejected: Rejected,
+}
+
+/// GSI bodies refused, by reason.
+#[derive(Debug, Serialize)]
+pub struct Rejected {
+    /// 400: not a GSI body.
+    pub malformed: u64,
+    /// 401: wrong `auth.token`.
+    pub unauthorized: u64,
+    /// 413: over the body limit.
+    pub too_large: u64,
+    /// 503: the engine queue was full.
+    pub busy: u64,
+}
+
+/// A feature, or one info key of a feature, that GSI cannot supply.
+#[derive(Debug, Serialize)]
+pub struct Unsupported {
+    /// The feature.
+    pub name: String,
+    /// The info key, when only that key is unsupported.
+    pub key: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// How to set up the game, for the dashboard's help panel.
+#[derive(Debug, Serialize)]
+pub struct SetupView {
+    /// The cfg file's name.
+    pub cfg_file: &'static str,
+    /// Where it goes, relative to the Steam library.
+    pub cfg_dir: &'static str,
+    /// The file's exact content, with the GSI token if one is set.
+    pub cfg: String,
+    /// The Dota 2 launch option that turns GSI on.
+    pub launch_option: &'static str,
+    /// The command that writes the file.
+    pub setup_command: &'static str,
+}
+
+impl OverviewSource {
+    /// Builds the overview as of now.
+    pub fn overview(&self) -> Overview {
+        let view = self.view.borrow().clone();
+        let health = self.health.borrow().clone();
+        let age = view.last_snapshot.map(|t| t.elapsed());
+        let stats = &self.stats;
+        let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        Overview {
+            version: env!("CARGO_PKG_VERSION"),
+            listen: self.listen.to_string(),
+            epoch: self.broker.epoch().to_string(),
+            last_seq: self.broker.last_seq(),
+            source: view.source,
+            mode: view.mode.unwrap_or(Mode::Idle).as_str(),
+            gsi: GsiView {
+                arriving: age.is_some_and(|a| a < self.game_timeout),
+                last_snapshot_age_ms: age.map(|a| u64::try_from(a.as_millis()).unwrap_or(u64::MAX)),
+                snapshots: view.snapshots,
+                accepted: load(&stats.accepted),
+                rejected: Rejected {
+                    malformed: load(&stats.malformed),
+                    unauthorized: load(&stats.unauthorized),
+                    too_large: load(&stats.too_large),
+                    busy: load(&stats.busy),
+                },
+            },
+            match_view: view.match_view,
+            health,
+            unsupported: unsupported(&self.broker),
+            clients: self.broker.clients(),
+            setup: SetupView {
+                cfg_file: crate::setup::CFG_NAME,
+                cfg_dir: "steamapps/common/dota 2 beta/game/dota/cfg/gamestate_integration/",
+                cfg: gsi_cfg::render(self.listen, self.gsi_token.as_deref()),
+                launch_option: "-gamestateintegration",
+                setup_command: "wardcast setup",
+            },
+        }
+    }
+}
+
+/// Every unsupported feature, and every unsupported key of a supported one.
+fn unsupported(broker: &Broker) -> Vec<Unsupported> {
+    let mut out = Vec::new();
+    for feature in broker.features() {
+        if !feature.supported {
+            out.push(Unsupported {
+                name: feature.name.clone(),
+                key: None,
+                reason: feature.reason.clone().unwrap_or_default(),
+            });
+            continue;
+        }
+        for key in feature.info.iter().filter(|k| !k.supported) {
+            out.push(Unsupported {
+                name: feature.name.clone(),
+                key: Some(key.key.clone()),
+                reason: key.reason.clone().unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
