@@ -366,7 +366,7 @@ async fn subscribing_again_replaces_the_set_and_never_duplicates() {
 }
 
 #[tokio::test]
-async fn nothing_arrives_before_set_required_features() {
+async fn nothing_but_the_game_launch_arrives_before_set_required_features() {
     let server = Server::default().await;
     let mut idle = server.client().await;
     let mut observer = server.client().await;
@@ -374,7 +374,9 @@ async fn nothing_arrives_before_set_required_features() {
     server.post(&lifecycle()[1]).await;
     assert_eq!(observer.note().await.0, RUNNING);
     assert_eq!(observer.note().await.0, "onInfoUpdates2");
-    // The batch is published; the unsubscribed client's first message is its own response.
+    // The batch is published; the unsubscribed client hears the launch (as
+    // Overwolf apps do), then its own response: no events, no info.
+    assert_eq!(idle.recv_raw().await["method"], RUNNING);
     let first = {
         idle.send_text(r#"{"jsonrpc":"2.0","id":"x","method":"getInfo"}"#)
             .await;
@@ -468,5 +470,36 @@ async fn a_whole_demo_match_streams_in_order_with_every_beat() {
             "DOTA_GAMERULES_STATE_GAME_IN_PROGRESS",
         ]
     );
+    server.shutdown().await;
+}
+
+/// Overwolf apps wait for `gameLaunched` before they subscribe, so a client
+/// with no subscription still hears the game start, and only that.
+#[tokio::test]
+async fn an_unsubscribed_client_hears_the_game_launch_and_nothing_else() {
+    let server = Server::default().await;
+    let mut waiting = server.client().await;
+    // A request answered proves the session is up before the game posts.
+    waiting.result("getRunningGameInfo", None).await;
+    server.post(&lifecycle()[10]).await;
+    let launched = waiting.notification().await;
+    assert_eq!(launched["method"], RUNNING);
+    let mut params = launched["params"].clone();
+    let seq = params["seq"].as_u64().expect("seq");
+    params.as_object_mut().expect("params").remove("seq");
+    assert_eq!(params, running_params());
+    // Subscribing now gives the snapshot; the launch is not repeated, and the
+    // stream continues after the seq already heard.
+    let result = waiting.subscribe(&["kill", "me"]).await;
+    assert!(result["seq"].as_u64() >= Some(seq));
+    server.post(&in_game(700, json!({"kills": 1}))).await;
+    server.post(&in_game(710, json!({"kills": 2}))).await;
+    loop {
+        let note = waiting.notification().await;
+        assert_ne!(note["method"], RUNNING, "the launch came twice: {note}");
+        if note["method"] == "onNewEvents" {
+            break;
+        }
+    }
     server.shutdown().await;
 }

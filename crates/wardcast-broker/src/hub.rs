@@ -174,6 +174,10 @@ pub(crate) struct Hub {
     /// session holds a receiver. The ring is bounded: a receiver that falls more
     /// than its capacity behind gets `Lagged` and is closed as a slow consumer.
     tx: broadcast::Sender<Arc<Published>>,
+    /// The latest `onGameInfoUpdated`, for clients that have not subscribed
+    /// yet (an Overwolf app waits for `gameLaunched` before it subscribes).
+    /// A watch holds one value, so it never grows.
+    game_info: tokio::sync::watch::Sender<Option<Arc<Published>>>,
     names: Vec<String>,
     epoch: String,
     game: GameIdentity,
@@ -187,7 +191,9 @@ impl Hub {
         limits: HistoryLimits,
     ) -> Self {
         let (tx, _) = broadcast::channel(capacity);
+        let (game_info, _) = tokio::sync::watch::channel(None);
         Self {
+            game_info,
             limits,
             state: Mutex::new(State {
                 seq: 0,
@@ -279,7 +285,10 @@ impl Hub {
     /// Records a publication in the history and sends it to the ring; called
     /// with the state locked, so history, ring and seq stay in one order.
     fn send(&self, st: &mut State, published: Published) {
-        let published = Arc::new(published);
+        self.send_shared(st, Arc::new(published));
+    }
+
+    fn send_shared(&self, st: &mut State, published: Arc<Published>) {
         let now = Instant::now();
         st.history_frames += published.frames.len();
         st.history_bytes += published.weight();
@@ -340,11 +349,19 @@ impl Hub {
             running,
         };
         let frame = Frame::new(st.seq, Target::Subscribed, payload);
-        let published = Published {
+        let published = Arc::new(Published {
             frames: vec![frame],
             received_at: None,
-        };
-        self.send(&mut st, published);
+        });
+        self.send_shared(&mut st, published.clone());
+        self.game_info.send_replace(Some(published));
+    }
+
+    /// Changes of the game's running state, for clients not yet subscribed.
+    pub fn game_info_changes(&self) -> tokio::sync::watch::Receiver<Option<Arc<Published>>> {
+        let mut rx = self.game_info.subscribe();
+        rx.mark_unchanged();
+        rx
     }
 
     pub fn touch(&self) {

@@ -201,7 +201,9 @@ impl Session {
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.reset();
         let mut last_heard = Instant::now();
+        let mut game_info = self.broker.inner.hub.game_info_changes();
         loop {
+            let unsubscribed = self.sub.is_none();
             let next_batch = async {
                 match self.sub.as_mut() {
                     Some(sub) => sub.rx.recv().await,
@@ -253,6 +255,18 @@ impl Session {
                     Err(RecvError::Lagged(_)) => return self.slow(ws).await,
                     Err(RecvError::Closed) => return End::Gone,
                 },
+                // Before its first subscription a client still hears the game
+                // start and stop, as Overwolf's onGameInfoUpdated; after it, the
+                // subscription's stream carries them in order.
+                changed = game_info.changed(), if unsubscribed => {
+                    if changed.is_err() {
+                        return End::Gone;
+                    }
+                    let latest = game_info.borrow_and_update().clone();
+                    for frame in latest.iter().flat_map(|p| p.frames.iter()) {
+                        out.push(frame.bytes(DataFormat::String));
+                    }
+                }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > config.idle_timeout {
                         tracing::debug!(conn = self.id, "client silent too long, dropping");
