@@ -46,7 +46,7 @@ use wardcast_engine::{
 };
 use wardcast_gsi::{IngestConfig, IngestStats, Snapshot};
 
-pub use demo::DemoOptions;
+pub use demo::{DemoMode, DemoOptions};
 
 /// Overwolf's game class id for Dota 2.
 pub const DOTA2_CLASS_ID: u32 = 7314;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
-use wardcast::{gsi_cfg, replay, setup, Config, DemoOptions};
+use wardcast::{gsi_cfg, replay, setup, Config, DemoMode, DemoOptions};
 
 /// Dota 2 Game State Integration in, Overwolf-compatible game events out over WebSocket.
 #[derive(Debug, Parser)]
@@ -88,6 +88,10 @@ struct ServeArgs {
     /// Play the built-in demo match in a loop until a real game posts.
     #[arg(long)]
     demo: bool,
+    /// Which demo match: `player` (one player's view) or `spectator` (all ten
+    /// players, Roshan, buildings, win chance).
+    #[arg(long, default_value = "player", value_name = "MODE")]
+    demo_mode: DemoMode,
     /// Demo playback speed (2 = twice as fast).
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
@@ -235,6 +239,7 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     if demo || args.demo {
         config.demo = Some(DemoOptions {
             speed: args.speed,
+            mode: args.demo_mode,
             ..DemoOptions::default()
         });
     }
@@ -338,7 +343,10 @@ fn print_banner(
         println!("  GSI token:  required in every GSI body (auth.token), from {from}");
     }
     if demo {
-        println!("  demo match: playing until a game connects");
+        println!(
+            "  demo match: {} view, playing until a game connects",
+            args.demo_mode
+        );
     }
     println!("  dashboard:  http://{local}/");
     if let Some(name) = advertised_as {

@@ -21,7 +21,9 @@
 //! `player`, `events` and `auth`; `hero` is `{"id":-1}` until the pick;
 //! `wearables` appear after the pick; `buildings` fill at the first
 //! `PRE_GAME` post; the runtime `hero`, `abilities` and `items` appear from
-//! the second one. No `previously`/`added` deltas are sent.
+//! the second one. `events` is the game's sliding window (`common::EventLog`):
+//! empty until the Radiant kills Roshan. No `previously`/`added` deltas are
+//! sent.
 //!
 //! # Why it is deterministic
 //!
@@ -34,14 +36,10 @@
 
 use serde_json::{json, Map, Value};
 
-/// One simulated GSI POST: when it is sent (ms from the start of the recording) and its body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoPost {
-    /// When the post is sent, in milliseconds from the start of the recording.
-    pub at_ms: u64,
-    /// The JSON body, shaped like a real player-mode Dota 2 GSI POST.
-    pub body: Value,
-}
+use super::common::{
+    distance, menu_body, obj, percent, provider, DemoPost, EventLog, GameState, Recorder, Rng,
+    AUTH_TOKEN, XP_TABLE,
+};
 
 /// How many posts [`player_match`] returns (one per second of recording).
 pub const POSTS: usize = 3 + 2 + 3 + 2 + 1 + 10 + GAME_POSTS + 3 + 3;
@@ -59,13 +57,16 @@ pub const POSTS: usize = 3 + 2 + 3 + 2 + 1 + 10 + GAME_POSTS + 3 + 3;
 ///   a triple kill about 3:40, Hand of Midas about 4:00, a second death about
 ///   4:20 and a buyback about 4:25, one more kill after it, night at 5:00,
 ///   about six assists, level 9–10 by the end;
+/// * about 4:37, the Radiant kills Roshan and a teammate takes the Aegis two or
+///   three seconds later: player mode gets no `map.roshan_state`, so the match
+///   shows it only as `roshan_killed` and `aegis_picked_up` entries in the
+///   `events` window, each re-sent for 30 s of game time like real bodies;
 /// * clock 5:31: the Ancient falls (`win_team` `"radiant"`), then `POST_GAME` ×3
 ///   and menu heartbeats ×3.
 pub fn player_match(seed: u64) -> Vec<DemoPost> {
     let mut sim = Sim::new(seed);
-    let mut rec = Recorder {
-        posts: Vec::with_capacity(POSTS),
-    };
+    let mut posts = Vec::with_capacity(POSTS);
+    let mut rec = Recorder::new(|post| posts.push(post));
 
     for _ in 0..3 {
         let ts = rec.timestamp();
@@ -139,19 +140,16 @@ pub fn player_match(seed: u64) -> Vec<DemoPost> {
         let ts = rec.timestamp();
         rec.push(menu_body(ts));
     }
-    rec.posts
+    posts
 }
 
 // ---------------------------------------------------------------------------
 // Constants
 
-/// `provider.timestamp` of the first post.
-const FIRST_TIMESTAMP: u64 = 1_700_000_000;
 const MATCH_ID: &str = "7300000001";
 const STEAM_ID: &str = "76561198000000000";
 const ACCOUNT_ID: &str = "39734272";
 const PLAYER_NAME: &str = "WardcastDemo";
-const AUTH_TOKEN: &str = "demo";
 const HERO_ID: i64 = 74;
 const HERO_NAME: &str = "npc_dota_hero_invoker";
 
@@ -165,11 +163,8 @@ const GAME_POSTS: usize = 332;
 const GAME_TIME_OFFSET: i64 = 90;
 /// Night falls at 5:00.
 const NIGHT_FROM: i64 = 300;
-
-/// Total XP needed to reach level N+1 (index N-1 for level N).
-const XP_TABLE: [i64; 14] = [
-    0, 240, 640, 1160, 1760, 2440, 3200, 4000, 4900, 5900, 7000, 8200, 9500, 10900,
-];
+/// Mixed into the seed for Roshan's own generator.
+const ROSHAN_SALT: u64 = 0x524F_5348_414E_0001;
 
 const FOUNTAIN: (i64, i64) = (-6700, -6700);
 /// Where the mid lane creeps meet, on the Radiant side of the river.
@@ -350,112 +345,7 @@ const BUILD: [Skill; 14] = [
 ];
 
 // ---------------------------------------------------------------------------
-// Small helpers
-
-/// splitmix64: a tiny, well-mixed, seedable generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// An integer in `lo..=hi` (small ranges; `hi < lo` gives `lo`).
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        let span = hi.saturating_sub(lo).saturating_add(1).max(1) as u64;
-        lo.saturating_add((self.next_u64() % span) as i64)
-    }
-
-    /// True with probability `num / den`.
-    fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.next_u64() % den.max(1) < num
-    }
-}
-
-/// Builds a JSON object from pairs, in order.
-fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    let mut map = Map::new();
-    for (k, v) in pairs {
-        map.insert(k.to_owned(), v);
-    }
-    Value::Object(map)
-}
-
-fn provider(ts: u64) -> Value {
-    json!({"name": "Dota 2", "appid": 570, "version": 47, "timestamp": ts})
-}
-
-/// A main-menu heartbeat: no match sections at all.
-fn menu_body(ts: u64) -> Value {
-    obj([
-        ("events", json!([])),
-        ("player", json!({})),
-        ("provider", provider(ts)),
-        ("auth", json!({"token": AUTH_TOKEN})),
-    ])
-}
-
-fn distance(a: (i64, i64), b: (i64, i64)) -> i64 {
-    let dx = (a.0 - b.0) as f64;
-    let dy = (a.1 - b.1) as f64;
-    (dx * dx + dy * dy).sqrt() as i64
-}
-
-/// Integer percentage, at least 1 while `value` is above zero.
-fn percent(value: i64, max: i64) -> i64 {
-    if max <= 0 || value <= 0 {
-        return 0;
-    }
-    (value * 100 / max).clamp(1, 100)
-}
-
-/// Collects posts one second apart.
-struct Recorder {
-    posts: Vec<DemoPost>,
-}
-
-impl Recorder {
-    fn timestamp(&self) -> u64 {
-        FIRST_TIMESTAMP + self.posts.len() as u64
-    }
-
-    fn push(&mut self, body: Value) {
-        let at_ms = 1000 * self.posts.len() as u64;
-        self.posts.push(DemoPost { at_ms, body });
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Body framing
-
-#[derive(Clone, Copy, PartialEq)]
-enum GameState {
-    Init,
-    HeroSelection,
-    StrategyTime,
-    WaitForMapToLoad,
-    PreGame,
-    InProgress,
-    PostGame,
-}
-
-impl GameState {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Init => "DOTA_GAMERULES_STATE_INIT",
-            Self::HeroSelection => "DOTA_GAMERULES_STATE_HERO_SELECTION",
-            Self::StrategyTime => "DOTA_GAMERULES_STATE_STRATEGY_TIME",
-            Self::WaitForMapToLoad => "DOTA_GAMERULES_STATE_WAIT_FOR_MAP_TO_LOAD",
-            Self::PreGame => "DOTA_GAMERULES_STATE_PRE_GAME",
-            Self::InProgress => "DOTA_GAMERULES_STATE_GAME_IN_PROGRESS",
-            Self::PostGame => "DOTA_GAMERULES_STATE_POST_GAME",
-        }
-    }
-}
 
 /// The `map` clock of one post.
 struct Frame {
@@ -701,12 +591,49 @@ impl Script {
     }
 }
 
+/// The Radiant's Roshan kill and the Aegis pickup.
+struct RoshanBeat {
+    kill: i64,
+    aegis: i64,
+    /// The teammate (player id 1-4) who lands the last hit.
+    killer: i64,
+    /// The teammate who takes the Aegis.
+    picker: i64,
+}
+
+impl RoshanBeat {
+    /// Roshan falls between 4:34 and 4:40, after the buyback fight and before
+    /// the late kill; the Aegis is taken two or three seconds later.
+    fn new(seed: u64) -> Self {
+        // A generator of its own: every other beat of a seed stays as it was
+        // before Roshan joined the match.
+        let mut rng = Rng(seed ^ ROSHAN_SALT);
+        let kill = 274 + rng.range(0, 6);
+        let aegis = kill + 2 + rng.range(0, 1);
+        let killer = rng.range(1, 4);
+        let picker = if rng.chance(1, 2) {
+            killer
+        } else {
+            rng.range(1, 4)
+        };
+        Self {
+            kill,
+            aegis,
+            killer,
+            picker,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The simulation state
 
 struct Sim {
     rng: Rng,
     script: Script,
+    roshan: RoshanBeat,
+    /// The GSI `events` entries logged so far.
+    events: EventLog,
 
     // map
     radiant_score: i64,
@@ -777,6 +704,8 @@ impl Sim {
         Self {
             rng,
             script,
+            roshan: RoshanBeat::new(seed),
+            events: EventLog::default(),
             radiant_score: 0,
             dire_score: 0,
             ward_purchase_cooldown: 0,
@@ -1377,6 +1306,31 @@ impl Sim {
         }
     }
 
+    /// Roshan's death and the Aegis, as `events` entries.
+    fn roshan_second(&mut self, clock: i64) {
+        let game_time = clock + GAME_TIME_OFFSET;
+        if clock == self.roshan.kill {
+            self.events.push(
+                game_time,
+                "roshan_killed",
+                vec![
+                    ("killed_by_team", json!("radiant")),
+                    ("killer_player_id", json!(self.roshan.killer)),
+                ],
+            );
+        }
+        if clock == self.roshan.aegis {
+            self.events.push(
+                game_time,
+                "aegis_picked_up",
+                vec![
+                    ("player_id", json!(self.roshan.picker)),
+                    ("snatched", json!(false)),
+                ],
+            );
+        }
+    }
+
     /// The other nine players and the buildings.
     fn world(&mut self, clock: i64) {
         if clock >= 45 {
@@ -1455,6 +1409,7 @@ impl Sim {
         }
         self.teleport(clock);
         self.beats(clock);
+        self.roshan_second(clock);
         self.world(clock);
         self.level_ups();
         self.commands += if self.alive {
@@ -1498,7 +1453,7 @@ impl Sim {
                 },
             ),
             ("buildings", json!({ "radiant": buildings })),
-            ("events", json!([])),
+            ("events", self.events.window(frame.game_time)),
             ("hero", hero),
             (
                 "items",
@@ -2164,6 +2119,77 @@ mod tests {
             .map(|p| num(&p.body, "/map/clock_time"))
             .collect();
         assert_eq!(clocks, (-10..=-1).collect::<Vec<_>>());
+    }
+
+    fn has_entry(body: &Value, kind: &str) -> bool {
+        body.get("events")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|e| e["event_type"] == kind))
+    }
+
+    #[test]
+    fn roshan_and_the_aegis_come_through_the_events_window() {
+        for seed in (0..30).chain([7314, u64::MAX]) {
+            let posts = player_match(seed);
+            let indexes = |kind: &str| -> Vec<usize> {
+                posts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| has_entry(&p.body, kind))
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            let (killed, aegis) = (indexes("roshan_killed"), indexes("aegis_picked_up"));
+            // Each entry stays for 30 s of game time, in consecutive posts.
+            for seen in [&killed, &aegis] {
+                assert!(seen.len() >= 25, "seed {seed}: {} posts", seen.len());
+                assert!(seen.windows(2).all(|w| w[1] == w[0] + 1), "seed {seed}");
+            }
+            assert!(
+                aegis.first() > killed.first(),
+                "seed {seed}: the Aegis after Roshan"
+            );
+            let first = &posts[killed[0]].body;
+            let clock = num(first, "/map/clock_time");
+            assert!(
+                (274..=280).contains(&clock),
+                "seed {seed}: Roshan at {clock}"
+            );
+            let entry = &first["events"][0];
+            assert_eq!(entry["killed_by_team"], "radiant");
+            assert_eq!(entry["game_time"], json!(clock + GAME_TIME_OFFSET));
+            assert!(matches!(entry["killer_player_id"].as_i64(), Some(1..=4)));
+            // The window re-sends the same entries, newest first.
+            let last = &posts[killed[killed.len() - 1]].body;
+            assert_eq!(last["events"][1], *entry, "seed {seed}");
+            assert_eq!(last["events"][0]["event_type"], "aegis_picked_up");
+            assert_eq!(last["events"][0]["snatched"], false);
+            // Player mode never carries Roshan's state.
+            assert!(posts
+                .iter()
+                .all(|p| p.body.pointer("/map/roshan_state").is_none()));
+        }
+    }
+
+    #[test]
+    fn the_engine_reads_one_roshan_kill_and_one_aegis() {
+        let mut engine = wardcast_engine::Engine::default();
+        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+        for post in player_match(7314) {
+            let bytes = serde_json::to_vec(&post.body).unwrap_or_default();
+            let Ok(state) = wardcast_gsi::parse(&bytes) else {
+                panic!("post at {} ms does not parse", post.at_ms);
+            };
+            let out = engine.process(state);
+            for e in &out.events {
+                *counts.entry(e.name).or_default() += 1;
+            }
+            assert!(out.info.iter().all(|i| i.category != "roshan"));
+        }
+        assert_eq!(counts.get("roshan_killed"), Some(&1));
+        assert_eq!(counts.get("aegis_picked_up"), Some(&1));
+        assert_eq!(counts.get("kill"), Some(&7));
+        assert_eq!(counts.get("match_ended"), Some(&1));
     }
 
     /// One line per notable change; run with `--nocapture` to read the match.

@@ -1,0 +1,102 @@
+// The example OBS overlay (examples/overlay/) in a real Chromium, served over http://127.0.0.1
+// like a browser source pointed at a URL, against a real broker: the KDA, gold and clock on
+// screen follow the game, and the spectator demo shows the Roshan panel.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+import {
+  REPO,
+  within,
+  launchBrowser,
+  newPage,
+  startBroker,
+  startDemo,
+  stopAll,
+  serveStatic,
+  waitFor,
+  screenshot,
+  inGame,
+} from "./helpers.mjs";
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await stopAll();
+});
+
+const field = (name) => `[data-field="${name}"]`;
+
+/** Resolves once the broker lists a client with features (GET /api/overview), polling it. */
+async function subscribed(broker) {
+  await within(
+    "the overlay subscribes",
+    (async () => {
+      for (;;) {
+        const overview = await (await fetch(`http://${broker.addr}/api/overview`)).json();
+        if (overview.clients.some((c) => c.features.length > 0)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })(),
+  );
+}
+const textOf = (page, name) => page.textContent(field(name));
+
+test("the overlay's KDA, gold and clock follow the game", async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const site = await serveStatic(join(REPO, "examples/overlay"));
+  t.after(() => site.close());
+  const page = await newPage(browser, { viewport: { width: 800, height: 600 } });
+  await page.goto(site.url(`/index.html?broker=http://${broker.addr}`));
+  await subscribed(broker);
+
+  const player = { kills: 0, deaths: 0, assists: 0, kill_streak: 0, gold: 600 };
+  // The first snapshot of a match is the baseline; the clock fires from the second on.
+  await broker.post(inGame(99, player));
+  await broker.post(inGame(100, player));
+  await waitFor(page, "the clock shows 1:40", () =>
+    document.querySelector('[data-field="clock"]')?.textContent.includes("1:40"),
+  );
+  Object.assign(player, { kills: 1, kill_streak: 1, gold: 900 });
+  await broker.post(inGame(110, player));
+  await waitFor(page, "one kill on screen", () =>
+    document.querySelector('[data-field="kills"]')?.textContent.trim() === "1",
+  );
+  Object.assign(player, { kills: 2, kill_streak: 2, deaths: 1, assists: 3, gold: 1234 });
+  await broker.post(inGame(125, player));
+  await waitFor(page, "the KDA reads 2/1/3", () =>
+    ["kills", "deaths", "assists"]
+      .map((f) => document.querySelector(`[data-field="${f}"]`)?.textContent.trim())
+      .join("/") === "2/1/3",
+  );
+  assert.match(await textOf(page, "gold"), /1[,.\s]?234/);
+  assert.match(await textOf(page, "clock"), /2:05/);
+  await screenshot(page, "overlay-player");
+  assert.deepEqual(page.problems, []);
+});
+
+test("in the spectator demo the overlay shows Roshan", async (t) => {
+  const demo = await startDemo({ speed: 20, args: ["--demo-mode", "spectator"] });
+  t.after(() => demo.stop());
+  const site = await serveStatic(join(REPO, "examples/overlay"));
+  t.after(() => site.close());
+  const page = await newPage(browser, { viewport: { width: 800, height: 600 } });
+  await page.goto(site.url(`/index.html?broker=${demo.httpUrl}`));
+  await waitFor(
+    page,
+    "the Roshan panel appears with a state",
+    () => {
+      const panel = document.querySelector('[data-section="roshan"]');
+      const state = document.querySelector('[data-field="roshan_state"]')?.textContent.trim();
+      return panel && !panel.hidden && state && state !== "—";
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
+  await screenshot(page, "overlay-spectator");
+  assert.deepEqual(page.problems, []);
+});
