@@ -2,7 +2,8 @@
 // spawns a real `wardcast serve` and posts real GSI bodies to it.
 
 import { spawn } from "node:child_process";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { once } from "node:events";
@@ -10,6 +11,10 @@ import { once } from "node:events";
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = process.env.WARDCAST_BIN || join(REPO, "target/debug/wardcast");
 export const WARDCAST_JS = join(REPO, "web/wardcast.js");
+
+/** The brokers' config dir (XDG_CONFIG_HOME), fresh for this test process. */
+const CONFIG_HOME = mkdtempSync(join(tmpdir(), "wardcast-test-config-"));
+process.on("exit", () => rmSync(CONFIG_HOME, { recursive: true, force: true }));
 
 /** The timeout of every wait in the tests (ms). */
 export const T = 10_000;
@@ -37,7 +42,9 @@ export async function startBroker({ listen = "127.0.0.1:0", args = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`${BIN} not found: run \`cargo build\` first (or set WARDCAST_BIN)`);
   const child = spawn(BIN, ["serve", "--listen", listen, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" },
+    // A private config dir: a developer's real `wardcast setup` token must not
+    // make the test posts get 401.
+    env: { ...process.env, XDG_CONFIG_HOME: CONFIG_HOME, RUST_LOG: process.env.RUST_LOG || "warn" },
   });
   live.add(child);
   let stderr = "";
