@@ -32,8 +32,9 @@
 //                                    crates/wardcast-engine/tests/sequences/player_lifecycle_12.json
 //   inGame(clock, player)            lifecycle body 10 (in progress) at that clock, player fields merged
 //
-// Isolation: on import this module points XDG_CONFIG_HOME at a fresh temporary directory, so the
-// brokers it starts never pick up the GSI or access token of a developer's real `wardcast setup`.
+// Isolation: web/test-support/broker.mjs points XDG_CONFIG_HOME at a fresh temporary directory on
+// import (CONFIG_HOME), so the brokers and commands the tests run never pick up the GSI or access
+// token of a developer's real `wardcast setup`, and all of them share one set of tokens.
 // Every wait has a timeout; no test sleeps to synchronize.
 
 import { spawn } from "node:child_process";
@@ -44,10 +45,6 @@ import { tmpdir } from "node:os";
 import { basename, extname, join, resolve, sep } from "node:path";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
-
-const configHome = mkdtempSync(join(tmpdir(), "wardcast-browser-config-"));
-process.env.XDG_CONFIG_HOME = configHome;
-process.on("exit", () => rmSync(configHome, { recursive: true, force: true }));
 
 const support = await import("../../web/test-support/broker.mjs");
 const { chromium } = await import("playwright-core").catch((err) => {

@@ -12,8 +12,13 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = process.env.WARDCAST_BIN || join(REPO, "target/debug/wardcast");
 export const WARDCAST_JS = join(REPO, "web/wardcast.js");
 
-/** The brokers' config dir (XDG_CONFIG_HOME), fresh for this test process. */
-const CONFIG_HOME = mkdtempSync(join(tmpdir(), "wardcast-test-config-"));
+/**
+ * The config dir (XDG_CONFIG_HOME) of every `wardcast` this test process runs, fresh for it:
+ * a developer's real `wardcast setup` token must not make the test posts get 401. It is set on
+ * process.env, so brokers and one-shot commands (`wardcast token`) see the same tokens.
+ */
+export const CONFIG_HOME = mkdtempSync(join(tmpdir(), "wardcast-test-config-"));
+process.env.XDG_CONFIG_HOME = CONFIG_HOME;
 process.on("exit", () => rmSync(CONFIG_HOME, { recursive: true, force: true }));
 
 /** The timeout of every wait in the tests (ms). */
@@ -42,9 +47,7 @@ export async function startBroker({ listen = "127.0.0.1:0", args = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`${BIN} not found: run \`cargo build\` first (or set WARDCAST_BIN)`);
   const child = spawn(BIN, ["serve", "--listen", listen, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    // A private config dir: a developer's real `wardcast setup` token must not
-    // make the test posts get 401.
-    env: { ...process.env, XDG_CONFIG_HOME: CONFIG_HOME, RUST_LOG: process.env.RUST_LOG || "warn" },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" },
   });
   live.add(child);
   let stderr = "";
