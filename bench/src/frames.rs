@@ -11,15 +11,14 @@
 //! pipeline also publishes health and game-running notices).
 
 use std::collections::BTreeSet;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::{Sink, Stream};
+use futures::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, Notify};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio::io::DuplexStream;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 use wardcast_broker::{Batch, Broker, BrokerConfig, Catalogue, FeatureId, Peer};
 use wardcast_engine::{Engine, EngineConfig, Output};
 
@@ -30,77 +29,29 @@ pub struct FrameSet {
     pub groups: Vec<Vec<Vec<String>>>,
 }
 
-/// What an in-memory session has written so far.
-#[derive(Default)]
-struct Written {
-    frames: Vec<String>,
-}
-
-/// An in-memory WebSocket: requests in through a channel, frames out into a
-/// shared list.
-struct MemWs {
-    incoming: mpsc::UnboundedReceiver<Message>,
-    written: Arc<Mutex<Written>>,
-    notify: Arc<Notify>,
-}
-
-impl Stream for MemWs {
-    type Item = Result<Message, WsError>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.incoming.poll_recv(cx).map(|m| m.map(Ok))
-    }
-}
-
-impl Sink<Message> for MemWs {
-    type Error = WsError;
-    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Poll::Ready(Ok(()))
-    }
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), WsError> {
-        if let Message::Text(text) = item {
-            let mut w = self.written.lock().unwrap_or_else(|e| e.into_inner());
-            w.frames.push(text.as_str().to_string());
-        }
-        Ok(())
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        self.notify.notify_one();
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
+/// The client end of an in-memory WebSocket to a broker session.
 struct Session {
-    /// Kept so the session's incoming stream stays open.
-    _requests: mpsc::UnboundedSender<Message>,
-    written: Arc<Mutex<Written>>,
-    notify: Arc<Notify>,
+    ws: WebSocketStream<DuplexStream>,
     set: BTreeSet<u16>,
-    taken: usize,
 }
 
 impl Session {
-    /// Waits until the session has written `count` frames in all, then returns the new ones.
+    /// Reads the next `count` text frames the session wrote.
     async fn take(&mut self, count: usize) -> Result<Vec<String>, String> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let notified = self.notify.notified();
-            {
-                let w = self.written.lock().unwrap_or_else(|e| e.into_inner());
-                if w.frames.len() >= self.taken + count {
-                    let new = w.frames[self.taken..self.taken + count].to_vec();
-                    self.taken += count;
-                    return Ok(new);
-                }
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return Err(format!(
+        let mut frames = Vec::with_capacity(count);
+        while frames.len() < count {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => frames.push(text.as_str().to_string()),
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(e))) => return Err(format!("frame rendering: {e}")),
+                Ok(None) => return Err("frame rendering: the session ended".into()),
+                Err(_) => return Err(format!(
                     "frame rendering: the in-memory session did not write {count} frames in 10 s"
-                ));
+                )),
             }
         }
+        Ok(frames)
     }
 }
 
@@ -133,38 +84,29 @@ pub async fn render(bodies: &[bytes::Bytes], groups: &[Vec<String>]) -> Result<F
     let mut engine = Engine::new(engine_config).map_err(|e| format!("engine: {e}"))?;
     let mut sessions = Vec::new();
     for features in groups {
-        let (tx, incoming) = mpsc::unbounded_channel();
-        let written = Arc::new(Mutex::new(Written::default()));
-        let notify = Arc::new(Notify::new());
-        let ws = MemWs {
-            incoming,
-            written: written.clone(),
-            notify: notify.clone(),
-        };
+        // Large enough that a session never waits on this reader.
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let server = WebSocketStream::from_raw_socket(server, Role::Server, None).await;
+        let mut ws = WebSocketStream::from_raw_socket(client, Role::Client, None).await;
         tokio::spawn(wardcast_broker::serve_connection(
             broker.clone(),
-            ws,
+            server,
             Peer::default(),
         ));
         let request = serde_json::json!({
             "jsonrpc": "2.0", "id": 1, "method": "setRequiredFeatures",
             "params": { "features": features },
         });
-        tx.send(Message::Text(request.to_string().into()))
-            .map_err(|_| "frame rendering: session ended".to_string())?;
+        ws.send(Message::Text(request.to_string().into()))
+            .await
+            .map_err(|e| format!("frame rendering: {e}"))?;
         let set = features
             .iter()
             .filter_map(|name| catalogue.id(name))
             .filter(|id| catalogue.get(*id).is_some_and(|d| d.supported))
             .map(|FeatureId(id)| id)
             .collect();
-        let mut session = Session {
-            _requests: tx,
-            written,
-            notify,
-            set,
-            taken: 0,
-        };
+        let mut session = Session { ws, set };
         // The result of setRequiredFeatures (nothing is published yet, so no snapshot follows).
         session.take(1).await?;
         sessions.push(session);

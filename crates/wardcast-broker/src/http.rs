@@ -41,15 +41,17 @@ pub fn router(broker: Broker) -> Router {
         .with_state(endpoint)
 }
 
-/// The tungstenite settings: small read and write buffers per connection (the
-/// defaults are 128 KiB each), a write buffer that holds a whole snapshot's
-/// frames until the flush, and a hard cap on what a client may send.
+/// The tungstenite settings. tungstenite reads the client's frames and writes
+/// only pongs and the close handshake (the session writes its own frames, see
+/// `outgoing.rs`), so both buffers are small: 1 KiB read at a time (clients
+/// send small requests; the default is 128 KiB, zeroed on every read), nothing
+/// held back on write. A hard cap bounds what a client may send.
 fn ws_config(broker: &Broker) -> WebSocketConfig {
     let max = broker.inner.config.max_client_frame;
     WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(64 * 1024)
-        .max_write_buffer_size(broker.inner.config.max_client_buffer.max(64 * 1024 + 1))
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(64 * 1024)
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
 }

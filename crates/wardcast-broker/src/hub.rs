@@ -14,7 +14,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::catalogue::{Catalogue, FeatureId, FeatureSet};
-use crate::wire::{Frame, Payload, Target};
+use crate::wire::{DataFormat, Frame, Payload, Target, Wire};
 
 /// The game a broker serves, as `getRunningGameInfo` reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,14 +98,39 @@ pub(crate) struct Published {
     pub frames: Vec<Frame>,
     /// When the game data behind it arrived (for the latency histogram).
     pub received_at: Option<Instant>,
+    /// The frames on the wire in the default format, rendered at publish.
+    string: Wire,
+    /// The same in the object format, rendered when a client first wants it.
+    object: std::sync::OnceLock<Wire>,
 }
 
 impl Published {
+    /// Renders `frames` for the wire (the object format waits for a client).
+    pub fn new(frames: Vec<Frame>, received_at: Option<Instant>) -> Self {
+        let string = Wire::render(&frames, DataFormat::String);
+        Self {
+            frames,
+            received_at,
+            string,
+            object: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The frames as WebSocket bytes in `format`.
+    pub fn wire(&self, format: DataFormat) -> &Wire {
+        match format {
+            DataFormat::String => &self.string,
+            DataFormat::Object => self
+                .object
+                .get_or_init(|| Wire::render(&self.frames, DataFormat::Object)),
+        }
+    }
+
     /// Roughly what the batch weighs in memory: the rendered bytes plus the
     /// kept payload, whose `serde_json::Value` tree is several times larger than
     /// its text (measured: RSS follows about 8× the rendered length).
     pub fn weight(&self) -> usize {
-        self.frames.iter().map(|f| 8 * f.len()).sum()
+        8 * self.string.len()
     }
 }
 
@@ -272,14 +297,7 @@ impl Hub {
             };
             frames.push(Frame::new(seq, Target::Feature(feature), payload));
         }
-        let received_at = batch.received_at;
-        self.send(
-            &mut st,
-            Published {
-                frames,
-                received_at,
-            },
-        );
+        self.send(&mut st, Published::new(frames, batch.received_at));
     }
 
     /// Records a publication in the history and sends it to the ring; called
@@ -349,10 +367,7 @@ impl Hub {
             running,
         };
         let frame = Frame::new(st.seq, Target::Subscribed, payload);
-        let published = Arc::new(Published {
-            frames: vec![frame],
-            received_at: None,
-        });
+        let published = Arc::new(Published::new(vec![frame], None));
         self.send_shared(&mut st, published.clone());
         self.game_info.send_replace(Some(published));
     }

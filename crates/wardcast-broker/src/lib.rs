@@ -20,6 +20,7 @@ mod catalogue;
 mod error;
 pub mod http;
 mod hub;
+mod outgoing;
 pub mod protocol;
 mod rpc;
 mod session;
@@ -63,9 +64,6 @@ pub struct BrokerConfig {
     pub rate_burst: u32,
     /// Requests per second a client's budget refills by.
     pub rate_per_sec: u32,
-    /// The most bytes tungstenite may buffer for one client that is not reading
-    /// (beyond what the kernel holds); past it the client is dropped.
-    pub max_client_buffer: usize,
     /// Who may connect.
     pub access: AccessPolicy,
 }
@@ -102,7 +100,6 @@ impl Default for BrokerConfig {
             },
             rate_burst: 100,
             rate_per_sec: 20,
-            max_client_buffer: 1024 * 1024,
             access: AccessPolicy::default(),
         }
     }
@@ -174,7 +171,8 @@ pub struct Peer {
 /// One connected client's entry in the registry.
 struct ClientEntry {
     peer: Peer,
-    features: Vec<String>,
+    /// Shared with the session's subscription.
+    features: Arc<[String]>,
     since: std::time::Instant,
 }
 
@@ -335,7 +333,7 @@ impl Broker {
                     id: *e.key(),
                     peer: c.peer.addr.clone(),
                     name: c.peer.name.clone(),
-                    features: c.features.clone(),
+                    features: c.features.to_vec(),
                     connected_secs: c.since.elapsed().as_secs(),
                 }
             })

@@ -2,25 +2,33 @@
 //!
 //! A single task owns the socket. It waits on four things: the client's next
 //! frame, the next published batch, the ping timer, and shutdown. Everything a
-//! wake-up produces (responses, a snapshot, every frame due from the ring) is
-//! fed to the sink and flushed once, so one snapshot is one write per client.
+//! wake-up produces (responses, a snapshot, every frame due from the ring) goes
+//! out in one vectored write, so one snapshot is one write per client.
+//!
+//! tungstenite reads the client's frames and answers its pings and close; the
+//! session writes its own frames straight to the socket from the shared
+//! publications ([`Outgoing`]), after tungstenite has flushed anything it
+//! queued, so the two never interleave within a frame.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use futures::{Sink, SinkExt, Stream, StreamExt};
+use futures::{SinkExt, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::time::{timeout, Instant};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
 use crate::catalogue::FeatureSet;
 use crate::hub::Published;
+use crate::outgoing::Outgoing;
 use crate::rpc::{self, Request, RpcError};
 use crate::wire::{self, DataFormat, Frame, GameInfo, InfoMap, Target};
 use crate::{Broker, ClientEntry, Peer};
@@ -35,7 +43,8 @@ static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 /// A client's subscription.
 struct Subscription {
     set: FeatureSet,
-    names: Vec<String>,
+    /// The subscribed names, shared with the client registry.
+    names: Arc<[String]>,
     format: DataFormat,
     rx: broadcast::Receiver<Arc<Published>>,
     /// Info frames up to this seq are covered by the last snapshot sent.
@@ -50,7 +59,7 @@ impl Subscription {
     /// A fresh subscription whose stream starts right after `seq`.
     fn new(
         set: FeatureSet,
-        names: Vec<String>,
+        names: Arc<[String]>,
         format: DataFormat,
         rx: broadcast::Receiver<Arc<Published>>,
         seq: u64,
@@ -143,11 +152,11 @@ impl Budget {
 
 /// Serves one WebSocket connection until it closes or the broker shuts down.
 ///
-/// The stream is generic so the session can be driven by any sink/stream of
-/// tungstenite messages, a real socket or an in-memory pair in tests.
-pub async fn serve_connection<S>(broker: Broker, mut ws: S, peer: Peer)
+/// The socket is generic, so a session runs over TCP, an upgraded HTTP
+/// connection, or an in-memory `tokio::io::duplex` pair in tests.
+pub async fn serve_connection<T>(broker: Broker, mut ws: WebSocketStream<T>, peer: Peer)
 where
-    S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+    T: AsyncRead + AsyncWrite + Unpin,
 {
     let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
     broker.inner.metrics.clients.inc();
@@ -155,7 +164,7 @@ where
         id,
         ClientEntry {
             peer: peer.clone(),
-            features: Vec::new(),
+            features: Arc::from([]),
             since: std::time::Instant::now(),
         },
     );
@@ -191,17 +200,24 @@ where
 }
 
 impl Session {
-    async fn run<S>(&mut self, ws: &mut S) -> End
+    async fn run<T>(&mut self, ws: &mut WebSocketStream<T>) -> End
     where
-        S: Sink<Message, Error = WsError> + Stream<Item = Result<Message, WsError>> + Unpin,
+        T: AsyncRead + AsyncWrite + Unpin,
     {
         let config = self.broker.inner.config.clone();
-        let shutdown = self.broker.inner.shutdown.clone();
+        // A child token: each session waits on its own, so the wake-ups of a
+        // thousand sessions never contend for the broker-wide token's lock; and
+        // one future for the whole session, not one per wake-up.
+        let shutdown = self.broker.inner.shutdown.child_token();
+        let cancelled = shutdown.cancelled();
+        tokio::pin!(cancelled);
         let mut ping = tokio::time::interval(config.ping_interval);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.reset();
         let mut last_heard = Instant::now();
         let mut game_info = self.broker.inner.hub.game_info_changes();
+        // tungstenite has queued a pong that must reach the socket before our frames.
+        let mut pong_queued = false;
         loop {
             let unsubscribed = self.sub.is_none();
             let next_batch = async {
@@ -210,10 +226,23 @@ impl Session {
                     None => std::future::pending().await,
                 }
             };
-            let mut out: Vec<Utf8Bytes> = Vec::new();
+            let mut out = Outgoing::default();
             tokio::select! {
+                // Batches first: a wake-up for a batch then polls nothing else
+                // (the other branches are polled when the session next waits).
+                // A batch is ready again only if one was published during the
+                // write, so a client that keeps up is never starved of reads.
                 biased;
-                () = shutdown.cancelled() => return End::Close(1001, "broker shutting down"),
+                batch = next_batch => match batch {
+                    Ok(batch) => {
+                        if self.drain(batch, &mut out).is_err() {
+                            return self.slow(ws).await;
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => return self.slow(ws).await,
+                    Err(RecvError::Closed) => return End::Gone,
+                },
+                () = &mut cancelled => return End::Close(1001, "broker shutting down"),
                 incoming = ws.next() => {
                     last_heard = Instant::now();
                     match incoming {
@@ -236,25 +265,17 @@ impl Session {
                             } else {
                                 (rpc::code::RATE_LIMITED, "rate limit exceeded")
                             };
-                            out.push(Utf8Bytes::from(rpc::error(&RpcError { id: Value::Null, code, message: message.into() })));
+                            out.text(rpc::error(&RpcError { id: Value::Null, code, message: message.into() }).as_bytes());
                         }
-                        // tungstenite queues the pong (and the close reply); the flush below sends it.
-                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                        // tungstenite queues the pong; the write below flushes it first.
+                        Some(Ok(Message::Ping(_))) => pong_queued = true,
+                        Some(Ok(Message::Pong(_) | Message::Frame(_))) => {}
                         Some(Ok(Message::Close(_))) => {
                             let _ = timeout(config.write_timeout, ws.flush()).await;
                             return End::Gone;
                         }
                     }
                 }
-                batch = next_batch => match batch {
-                    Ok(batch) => {
-                        if self.drain(batch, &mut out).is_err() {
-                            return self.slow(ws).await;
-                        }
-                    }
-                    Err(RecvError::Lagged(_)) => return self.slow(ws).await,
-                    Err(RecvError::Closed) => return End::Gone,
-                },
                 // Before its first subscription a client still hears the game
                 // start and stop, as Overwolf's onGameInfoUpdated; after it, the
                 // subscription's stream carries them in order.
@@ -263,8 +284,12 @@ impl Session {
                         return End::Gone;
                     }
                     let latest = game_info.borrow_and_update().clone();
-                    for frame in latest.iter().flat_map(|p| p.frames.iter()) {
-                        out.push(frame.bytes(DataFormat::String));
+                    if let Some(published) = latest {
+                        let frames = published.frames.len();
+                        let p = out.keep([published]);
+                        for i in 0..frames {
+                            out.shared(p, i, DataFormat::String);
+                        }
                     }
                 }
                 _ = ping.tick() => {
@@ -272,19 +297,20 @@ impl Session {
                         tracing::debug!(conn = self.id, "client silent too long, dropping");
                         return End::Close(1001, "no pong");
                     }
-                    if ws.feed(Message::Ping(Default::default())).await.is_err() {
-                        return End::Gone;
-                    }
+                    out.ping();
                 }
             }
-            // Feeding blocks too once the socket and tungstenite's buffer are
-            // full, so the whole write is bounded by the write timeout.
-            let bytes: usize = out.iter().map(|f| f.len()).sum();
+            if out.is_empty() && !pong_queued {
+                continue;
+            }
+            // The whole write, tungstenite's pong included, is bounded by the
+            // write timeout: a socket that stays full drops the client.
+            let bytes = out.len();
             let write = async {
-                for frame in out {
-                    ws.feed(Message::Text(frame)).await?;
+                if std::mem::take(&mut pong_queued) {
+                    ws.flush().await.map_err(std::io::Error::other)?;
                 }
-                ws.flush().await
+                out.write_to(ws.get_mut()).await
             };
             match timeout(config.write_timeout, write).await {
                 Ok(Ok(())) => {
@@ -309,7 +335,7 @@ impl Session {
     /// Feeds the frames due from `first` and from every batch already waiting
     /// in the ring, so a client that is behind catches up in one write. While
     /// it is behind (more than one batch waiting), its info updates conflate.
-    fn drain(&mut self, first: Arc<Published>, out: &mut Vec<Utf8Bytes>) -> Result<(), Lagged> {
+    fn drain(&mut self, first: Arc<Published>, out: &mut Outgoing) -> Result<(), Lagged> {
         let Some(sub) = self.sub.as_mut() else {
             return Ok(());
         };
@@ -323,51 +349,69 @@ impl Session {
         }
         self.arrivals
             .extend(batches.iter().filter_map(|b| b.received_at));
-        let due = batches
+        let due: Vec<(usize, usize, &Frame)> = batches
             .iter()
-            .flat_map(|b| b.frames.iter())
-            .filter(|f| sub.wants(f.seq, f.target, f.is_info));
-        if batches.len() == 1 {
-            out.extend(due.map(|f| f.bytes(sub.format)));
+            .enumerate()
+            .flat_map(|(b, batch)| batch.frames.iter().enumerate().map(move |(i, f)| (b, i, f)))
+            .filter(|(_, _, f)| sub.wants(f.seq, f.target, f.is_info))
+            .collect();
+        let plan = if batches.len() == 1 {
+            due.iter().map(|&(b, i, _)| Conflated::Keep(b, i)).collect()
         } else {
-            out.extend(conflate(due, sub.format));
+            conflate(&due, sub.format)
+        };
+        drop(due);
+        let format = sub.format;
+        let first = out.keep(batches);
+        for step in plan {
+            match step {
+                Conflated::Keep(b, i) => out.shared(first + b, i, format),
+                Conflated::Merged(json) => out.text(&json),
+            }
         }
         Ok(())
     }
 
     /// A client that fell behind the ring: tell it why, then close with 4008.
-    async fn slow<S>(&self, ws: &mut S) -> End
+    async fn slow<T>(&self, ws: &mut WebSocketStream<T>) -> End
     where
-        S: Sink<Message, Error = WsError> + Unpin,
+        T: AsyncRead + AsyncWrite + Unpin,
     {
         tracing::info!(conn = self.id, peer = %self.peer, "slow consumer, closing with 4008");
         self.broker.inner.metrics.slow_disconnects.inc();
         let seq = self.broker.inner.hub.next_seq();
-        let note = wire::error_notification(seq, "slow_consumer");
-        let _ = timeout(
-            self.broker.inner.config.write_timeout,
-            ws.feed(Message::Text(note)),
-        )
-        .await;
-        End::Close(CLOSE_SLOW_CONSUMER, "slow consumer")
+        let mut out = Outgoing::default();
+        out.text(&wire::error_notification(seq, "slow_consumer"));
+        let write = async {
+            ws.flush().await.map_err(std::io::Error::other)?;
+            out.write_to(ws.get_mut()).await
+        };
+        match timeout(self.broker.inner.config.write_timeout, write).await {
+            Ok(Ok(())) => End::Close(CLOSE_SLOW_CONSUMER, "slow consumer"),
+            // A frame may be half written: no close frame can follow it.
+            _ => End::Gone,
+        }
     }
 
     /// Handles one text frame, pushing the response and anything that follows it.
-    fn handle(&mut self, text: &str, out: &mut Vec<Utf8Bytes>) {
+    fn handle(&mut self, text: &str, out: &mut Outgoing) {
         let decoded = rpc::decode(text);
         if !self.budget.take() {
             let id = decoded.as_ref().map_or(Value::Null, |(id, _)| id.clone());
-            out.push(Utf8Bytes::from(rpc::error(&RpcError {
-                id,
-                code: rpc::code::RATE_LIMITED,
-                message: "rate limit exceeded".into(),
-            })));
+            out.text(
+                rpc::error(&RpcError {
+                    id,
+                    code: rpc::code::RATE_LIMITED,
+                    message: "rate limit exceeded".into(),
+                })
+                .as_bytes(),
+            );
             return;
         }
         let (id, request) = match decoded {
             Ok(ok) => ok,
             Err(e) => {
-                out.push(Utf8Bytes::from(rpc::error(&e)));
+                out.text(rpc::error(&e).as_bytes());
                 return;
             }
         };
@@ -425,7 +469,7 @@ impl Session {
                 )
             }
         };
-        out.push(Utf8Bytes::from(reply));
+        out.text(reply.as_bytes());
     }
 
     /// `setRequiredFeatures`, or with `resume` set, `resume`: replay what the
@@ -437,7 +481,7 @@ impl Session {
         requested: &[String],
         format: DataFormat,
         resume: Option<(&str, u64)>,
-        out: &mut Vec<Utf8Bytes>,
+        out: &mut Outgoing,
     ) {
         let catalogue = self.broker.catalogue();
         let mut seen = HashSet::new();
@@ -456,13 +500,16 @@ impl Session {
         }
         if supported.is_empty() {
             const WHY: &str = "none of the requested features is supported";
-            out.push(Utf8Bytes::from(rpc::result(
-                id,
-                &serde_json::json!({
-                    "success": false, "status": "error", "error": WHY, "reason": WHY,
-                    "supportedFeatures": [], "unsupportedFeatures": unsupported,
-                }),
-            )));
+            out.text(
+                rpc::result(
+                    id,
+                    &serde_json::json!({
+                        "success": false, "status": "error", "error": WHY, "reason": WHY,
+                        "supportedFeatures": [], "unsupportedFeatures": unsupported,
+                    }),
+                )
+                .as_bytes(),
+            );
             return;
         }
         let mut set = FeatureSet::default();
@@ -470,32 +517,40 @@ impl Session {
             set.insert(*f);
         }
         let hub = &self.broker.inner.hub;
-        let names: Vec<String> = supported.iter().map(|(_, n)| n.clone()).collect();
+        let names: Arc<[String]> = supported.iter().map(|(_, n)| n.clone()).collect();
         if let Some((epoch, since)) = resume {
             if let Ok((rx, seq, missed)) = hub.resume(epoch, since) {
                 let sub = Subscription::new(set, names.clone(), format, rx, seq, catalogue.len());
                 let mut replay = Vec::new();
-                for frame in missed.iter().flat_map(|p| p.frames.iter()) {
-                    let wanted = match frame.target {
-                        Target::Feature(f) => sub.set.contains(f),
-                        Target::Subscribed => true,
-                    };
-                    if frame.seq > since && wanted {
-                        replay.push(frame.bytes(format));
+                for (p, published) in missed.iter().enumerate() {
+                    for (i, frame) in published.frames.iter().enumerate() {
+                        let wanted = match frame.target {
+                            Target::Feature(f) => sub.set.contains(f),
+                            Target::Subscribed => true,
+                        };
+                        if frame.seq > since && wanted {
+                            replay.push((p, i));
+                        }
                     }
                 }
                 self.sub = Some(sub);
                 self.record_features(&names);
-                out.push(Utf8Bytes::from(rpc::result(
-                    id,
-                    &serde_json::json!({
-                        "success": true, "status": "success",
-                        "supportedFeatures": names, "unsupportedFeatures": unsupported,
-                        "epoch": hub.epoch(), "seq": seq,
-                        "recovered": true, "replayed": replay.len(),
-                    }),
-                )));
-                out.extend(replay);
+                out.text(
+                    rpc::result(
+                        id,
+                        &serde_json::json!({
+                            "success": true, "status": "success",
+                            "supportedFeatures": &*names, "unsupportedFeatures": unsupported,
+                            "epoch": hub.epoch(), "seq": seq,
+                            "recovered": true, "replayed": replay.len(),
+                        }),
+                    )
+                    .as_bytes(),
+                );
+                let first = out.keep(missed);
+                for (p, i) in replay {
+                    out.shared(first + p, i, format);
+                }
                 return;
             }
             // Not recoverable: start over with a fresh receiver and snapshot.
@@ -533,15 +588,15 @@ impl Session {
         self.record_features(&names);
         let mut result = serde_json::json!({
             "success": true, "status": "success",
-            "supportedFeatures": names, "unsupportedFeatures": unsupported,
+            "supportedFeatures": &*names, "unsupportedFeatures": unsupported,
             "epoch": hub.epoch(), "seq": seq,
         });
         if resume.is_some() {
             result["recovered"] = false.into();
         }
-        out.push(Utf8Bytes::from(rpc::result(id, &result)));
+        out.text(rpc::result(id, &result).as_bytes());
         for entry in snapshot {
-            out.push(wire::info_update(
+            out.text(&wire::info_update(
                 entry.seq,
                 &entry.feature,
                 &entry.info,
@@ -552,9 +607,9 @@ impl Session {
     }
 
     /// Shows the client's features on status pages.
-    fn record_features(&self, names: &[String]) {
+    fn record_features(&self, names: &Arc<[String]>) {
         if let Some(mut client) = self.broker.inner.clients.get_mut(&self.id) {
-            client.features = names.to_vec();
+            client.features = names.clone();
         }
     }
 
@@ -577,7 +632,7 @@ impl Session {
                     }
                 }
             }
-            for name in &sub.names {
+            for name in sub.names.iter() {
                 features.insert(name.clone(), Value::from("True"));
             }
         }
@@ -586,11 +641,21 @@ impl Session {
     }
 }
 
-/// Renders frames for a client that is behind: events pass through in order;
-/// each feature's info updates merge into one, newest value per key, sent where
-/// the last of them was (market-data style conflation). A single info update of
-/// a feature keeps its shared bytes.
-fn conflate<'a>(frames: impl Iterator<Item = &'a Frame>, format: DataFormat) -> Vec<Utf8Bytes> {
+/// One step of a catch-up write.
+#[derive(Debug, PartialEq)]
+enum Conflated {
+    /// Frame `.1` of batch `.0`, as published.
+    Keep(usize, usize),
+    /// An info update merged for this client: its JSON.
+    Merged(Vec<u8>),
+}
+
+/// Plans the frames for a client that is behind, given its due frames as
+/// (batch, index, frame): events pass through in order; each feature's info
+/// updates merge into one, newest value per key, sent where the last of them
+/// was (market-data style conflation). A single info update of a feature keeps
+/// its shared bytes.
+fn conflate(frames: &[(usize, usize, &Frame)], format: DataFormat) -> Vec<Conflated> {
     /// One feature's info updates in this catch-up: how many, how many are
     /// still to come while rendering, and their merge.
     struct Merge<'a> {
@@ -599,9 +664,8 @@ fn conflate<'a>(frames: impl Iterator<Item = &'a Frame>, format: DataFormat) -> 
         left: usize,
         info: Map<String, Value>,
     }
-    let frames: Vec<&Frame> = frames.collect();
     let mut merges: Vec<Merge<'_>> = Vec::new();
-    for (feature, info) in frames.iter().filter_map(|f| f.info()) {
+    for (feature, info) in frames.iter().filter_map(|(_, _, f)| f.info()) {
         let i = match merges.iter().position(|m| m.feature == feature) {
             Some(i) => i,
             None => {
@@ -630,9 +694,9 @@ fn conflate<'a>(frames: impl Iterator<Item = &'a Frame>, format: DataFormat) -> 
         }
     }
     let mut out = Vec::with_capacity(frames.len());
-    for frame in frames {
+    for &(b, i, frame) in frames {
         let Some((feature, _)) = frame.info() else {
-            out.push(frame.bytes(format));
+            out.push(Conflated::Keep(b, i));
             continue;
         };
         let Some(merge) = merges.iter_mut().find(|m| m.feature == feature) else {
@@ -644,15 +708,15 @@ fn conflate<'a>(frames: impl Iterator<Item = &'a Frame>, format: DataFormat) -> 
             continue;
         }
         if merge.total == 1 {
-            out.push(frame.bytes(format));
+            out.push(Conflated::Keep(b, i));
         } else {
-            out.push(wire::info_update(
+            out.push(Conflated::Merged(wire::info_update(
                 frame.seq,
                 feature,
                 &merge.info,
                 false,
                 format,
-            ));
+            )));
         }
     }
     out
@@ -705,9 +769,15 @@ mod tests {
             event(5, 200),
             info(6, "me", json!({"me": {"steam_id": "7656"}})),
         ];
-        let out: Vec<Value> = conflate(frames.iter(), DataFormat::Object)
+        let due: Vec<(usize, usize, &Frame)> =
+            frames.iter().enumerate().map(|(i, f)| (0, i, f)).collect();
+        let wire = crate::wire::Wire::render(&frames, DataFormat::Object);
+        let out: Vec<Value> = conflate(&due, DataFormat::Object)
             .iter()
-            .map(|b| serde_json::from_str(b.as_str()).expect("json"))
+            .map(|step| match step {
+                Conflated::Keep(_, i) => serde_json::from_str(wire.text(*i)).expect("json"),
+                Conflated::Merged(json) => serde_json::from_slice(json).expect("json"),
+            })
             .collect();
         let params: Vec<Value> = out.iter().map(|m| m["params"].clone()).collect();
         assert_eq!(

@@ -1,16 +1,19 @@
-//! Rendering of everything the broker sends.
+//! Rendering of everything the broker sends, down to the WebSocket frames.
 //!
-//! A notification is rendered once per data format and shared between clients as
-//! [`Utf8Bytes`], so sending it to another client costs a reference-count bump.
-//! The `"string"` form is rendered eagerly (it is the default); the `"object"`
-//! form only when the first client that wants it asks.
+//! The notifications of one publish are rendered once per data format into a
+//! [`Wire`]: their WebSocket text frames back to back in one buffer, which
+//! every client then writes straight from the shared publication (a slice of
+//! it, or several with `writev`), with no copy and no per-frame reference
+//! count. The `"string"` form is rendered eagerly (it is the default); the
+//! `"object"` form only when the first client that wants it asks.
 
-use std::sync::OnceLock;
+use std::ops::Range;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
-use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data as DataCode, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
 use crate::catalogue::FeatureId;
 use crate::hub::{EventItem, GameIdentity};
@@ -126,14 +129,14 @@ struct Notification<'a, P> {
     params: P,
 }
 
-fn notification<P: Serialize>(method: &str, params: P) -> Utf8Bytes {
+fn notification<P: Serialize>(method: &str, params: P, out: &mut Vec<u8>) {
     let note = Notification {
         jsonrpc: "2.0",
         method,
         params,
     };
-    // Serializing maps with string keys and JSON values cannot fail.
-    Utf8Bytes::from(serde_json::to_string(&note).unwrap_or_default())
+    // Serializing maps with string keys and JSON values into memory cannot fail.
+    let _ = serde_json::to_writer(out, &note);
 }
 
 /// Renders an `onInfoUpdates2` notification.
@@ -143,7 +146,20 @@ pub(crate) fn info_update(
     info: &Map<String, Value>,
     snapshot: bool,
     format: DataFormat,
-) -> Utf8Bytes {
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    info_update_into(seq, feature, info, snapshot, format, &mut out);
+    out
+}
+
+fn info_update_into(
+    seq: u64,
+    feature: &str,
+    info: &Map<String, Value>,
+    snapshot: bool,
+    format: DataFormat,
+    out: &mut Vec<u8>,
+) {
     #[derive(Serialize)]
     struct Params<'a> {
         seq: u64,
@@ -160,21 +176,24 @@ pub(crate) fn info_update(
             info: InfoMap(info, format),
             snapshot,
         },
-    )
+        out,
+    );
 }
 
 /// Renders an `onError` notification.
-pub(crate) fn error_notification(seq: u64, reason: &str) -> Utf8Bytes {
+pub(crate) fn error_notification(seq: u64, reason: &str) -> Vec<u8> {
     #[derive(Serialize)]
     struct Params<'a> {
         seq: u64,
         reason: &'a str,
     }
-    notification("onError", Params { seq, reason })
+    let mut out = Vec::new();
+    notification("onError", Params { seq, reason }, &mut out);
+    out
 }
 
 impl Payload {
-    fn render(&self, seq: u64, format: DataFormat) -> Utf8Bytes {
+    fn render(&self, seq: u64, format: DataFormat, out: &mut Vec<u8>) {
         match self {
             Payload::Events { feature, events } => {
                 #[derive(Serialize)]
@@ -190,9 +209,12 @@ impl Payload {
                         feature,
                         events: Events(events, format),
                     },
+                    out,
                 )
             }
-            Payload::Info { feature, info } => info_update(seq, feature, info, false, format),
+            Payload::Info { feature, info } => {
+                info_update_into(seq, feature, info, false, format, out);
+            }
             Payload::GameInfo { game, running } => {
                 #[derive(Serialize)]
                 #[serde(rename_all = "camelCase")]
@@ -216,6 +238,7 @@ impl Payload {
                             "gameTerminated"
                         }],
                     },
+                    out,
                 )
             }
         }
@@ -252,7 +275,7 @@ pub(crate) enum Target {
     Subscribed,
 }
 
-/// One published notification, rendered once per format.
+/// One published notification; its bytes are in the publication's [`Wire`].
 #[derive(Debug)]
 pub(crate) struct Frame {
     pub seq: u64,
@@ -260,26 +283,16 @@ pub(crate) struct Frame {
     /// Whether it is an info update (covered by a late joiner's snapshot).
     pub is_info: bool,
     payload: Payload,
-    string: Utf8Bytes,
-    object: OnceLock<Utf8Bytes>,
 }
 
 impl Frame {
     pub fn new(seq: u64, target: Target, payload: Payload) -> Self {
-        let string = payload.render(seq, DataFormat::String);
         Self {
             seq,
             target,
             is_info: matches!(payload, Payload::Info { .. }),
             payload,
-            string,
-            object: OnceLock::new(),
         }
-    }
-
-    /// The length of the default (string) rendering, in bytes.
-    pub fn len(&self) -> usize {
-        self.string.len()
     }
 
     /// The feature and the category → key → value map of an info frame.
@@ -289,17 +302,88 @@ impl Frame {
             _ => None,
         }
     }
+}
 
-    /// The rendered bytes in a format; the object form is rendered on first use.
-    pub fn bytes(&self, format: DataFormat) -> Utf8Bytes {
-        match format {
-            DataFormat::String => self.string.clone(),
-            DataFormat::Object => self
-                .object
-                .get_or_init(|| self.payload.render(self.seq, DataFormat::Object))
-                .clone(),
+/// Appends one unmasked, final WebSocket frame (server to client) to `out`.
+fn encode(opcode: OpCode, payload: &[u8], out: &mut Vec<u8>) {
+    let header = FrameHeader {
+        opcode,
+        ..FrameHeader::default()
+    };
+    out.reserve(header.len(payload.len() as u64) + payload.len());
+    // Writing into a Vec cannot fail.
+    let _ = header.format(payload.len() as u64, out);
+    out.extend_from_slice(payload);
+}
+
+/// Appends a WebSocket text frame carrying `json` to `out`.
+pub(crate) fn encode_text(json: &[u8], out: &mut Vec<u8>) {
+    encode(OpCode::Data(DataCode::Text), json, out);
+}
+
+/// Appends an empty WebSocket ping frame to `out`.
+pub(crate) fn encode_ping(out: &mut Vec<u8>) {
+    encode(OpCode::Control(Control::Ping), &[], out);
+}
+
+/// The WebSocket frames of one publication in one data format, back to back.
+#[derive(Debug)]
+pub(crate) struct Wire {
+    buf: Vec<u8>,
+    /// Where frame `i` ends in `buf`; it starts where frame `i - 1` ends.
+    ends: Vec<usize>,
+}
+
+impl Wire {
+    /// Renders `frames` in `format`.
+    pub fn render(frames: &[Frame], format: DataFormat) -> Self {
+        let mut buf = Vec::new();
+        let mut ends = Vec::with_capacity(frames.len());
+        let mut json = Vec::new();
+        for frame in frames {
+            json.clear();
+            frame.payload.render(frame.seq, format, &mut json);
+            encode_text(&json, &mut buf);
+            ends.push(buf.len());
         }
+        buf.shrink_to_fit();
+        Self { buf, ends }
     }
+
+    /// The bytes of frames `range`, ready for the socket.
+    pub fn frames(&self, range: Range<usize>) -> &[u8] {
+        let start = match range.start {
+            0 => 0,
+            i => self.ends.get(i - 1).copied().unwrap_or(self.buf.len()),
+        };
+        let end = match range.end {
+            0 => 0,
+            i => self.ends.get(i - 1).copied().unwrap_or(self.buf.len()),
+        };
+        self.buf.get(start..end).unwrap_or_default()
+    }
+
+    /// The size of every frame, in bytes.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The JSON text carried by frame `i`.
+    #[cfg(test)]
+    pub fn text(&self, i: usize) -> &str {
+        text_of(self.frames(i..i + 1))
+    }
+}
+
+/// The payload of one unmasked WebSocket frame (for tests).
+#[cfg(test)]
+pub(crate) fn text_of(frame: &[u8]) -> &str {
+    let header = match frame.get(1).map(|b| b & 0x7f) {
+        Some(126) => 4,
+        Some(127) => 10,
+        _ => 2,
+    };
+    std::str::from_utf8(&frame[header..]).expect("text frames carry UTF-8")
 }
 
 #[cfg(test)]
@@ -325,13 +409,13 @@ mod tests {
 
     #[test]
     fn events_render_as_overwolf_strings_or_objects() {
-        let frame = Frame::new(17, Target::Feature(FeatureId(0)), events());
+        let frames = [Frame::new(17, Target::Feature(FeatureId(0)), events())];
         assert_eq!(
-            frame.bytes(DataFormat::String).as_str(),
+            Wire::render(&frames, DataFormat::String).text(0),
             r#"{"jsonrpc":"2.0","method":"onNewEvents","params":{"seq":17,"feature":"kill","events":[{"name":"kill","data":"{\"kills\":2,\"kill_streak\":2,\"label\":\"double_kill\"}"},{"name":"new_game","data":""}]}}"#
         );
         assert_eq!(
-            frame.bytes(DataFormat::Object).as_str(),
+            Wire::render(&frames, DataFormat::Object).text(0),
             r#"{"jsonrpc":"2.0","method":"onNewEvents","params":{"seq":17,"feature":"kill","events":[{"name":"kill","data":{"kills":2,"kill_streak":2,"label":"double_kill"}},{"name":"new_game","data":null}]}}"#
         );
     }
@@ -346,13 +430,48 @@ mod tests {
         info.insert("me".into(), json!({"hero": "invoker", "mmr": null}));
         let s = info_update(18, "match_info", &info, false, DataFormat::String);
         assert_eq!(
-            s.as_str(),
+            std::str::from_utf8(&s).expect("utf-8"),
             r#"{"jsonrpc":"2.0","method":"onInfoUpdates2","params":{"seq":18,"feature":"match_info","info":{"team_score":{"team_score":"{\"radiant\":12,\"dire\":13}"},"me":{"hero":"invoker","mmr":null}}}}"#
         );
         let o = info_update(18, "match_info", &info, true, DataFormat::Object);
-        assert!(o
-            .as_str()
-            .contains(r#""team_score":{"radiant":12,"dire":13}"#));
-        assert!(o.as_str().ends_with(r#""snapshot":true}}"#));
+        let o = std::str::from_utf8(&o).expect("utf-8");
+        assert!(o.contains(r#""team_score":{"radiant":12,"dire":13}"#));
+        assert!(o.ends_with(r#""snapshot":true}}"#));
+    }
+
+    #[test]
+    fn a_wire_holds_each_frame_with_its_websocket_header() {
+        let long = "x".repeat(70_000);
+        let frames = [
+            Frame::new(1, Target::Feature(FeatureId(0)), events()),
+            Frame::new(
+                2,
+                Target::Feature(FeatureId(1)),
+                Payload::Info {
+                    feature: "me".into(),
+                    info: json!({"me": {"name": long}})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                },
+            ),
+        ];
+        let wire = Wire::render(&frames, DataFormat::String);
+        // FIN + text; the 16-bit length form (126..65535 bytes), then the
+        // 64-bit form for the long one.
+        let first = wire.frames(0..1);
+        assert_eq!(&first[..2], &[0x81, 126]);
+        assert_eq!(
+            usize::from(u16::from_be_bytes([first[2], first[3]])),
+            first.len() - 4
+        );
+        let second = wire.frames(1..2);
+        assert_eq!(&second[..2], &[0x81, 127]);
+        assert!(wire.text(1).contains(&long));
+        assert_eq!(wire.frames(0..2).len(), wire.len());
+        assert!(wire.frames(2..2).is_empty());
+        let mut ping = Vec::new();
+        encode_ping(&mut ping);
+        assert_eq!(ping, [0x89, 0x00]);
     }
 }

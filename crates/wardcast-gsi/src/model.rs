@@ -458,15 +458,29 @@ impl std::fmt::Display for ParseError {
 
 /// Parses a GSI body, reporting the JSON path of the first error.
 pub fn parse(body: &[u8]) -> Result<GameState, ParseError> {
+    // The fast path parses without tracking the path; only a body that fails
+    // is parsed again with `serde_path_to_error`, to say where it failed.
+    match serde_json::from_slice(body) {
+        Ok(state) => Ok(state),
+        Err(plain) => Err(locate(body).unwrap_or_else(|| ParseError {
+            path: String::new(),
+            message: plain.to_string(),
+        })),
+    }
+}
+
+/// Where and why `body` fails to parse, or `None` if it parses after all.
+fn locate(body: &[u8]) -> Option<ParseError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let state: GameState = serde_path_to_error::deserialize(&mut de).map_err(|e| ParseError {
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })?;
-    // Trailing bytes after the object are an error, as in `serde_json::from_slice`.
-    de.end().map_err(|e| ParseError {
-        path: String::new(),
-        message: e.to_string(),
-    })?;
-    Ok(state)
+    match serde_path_to_error::deserialize::<_, GameState>(&mut de) {
+        Err(e) => Some(ParseError {
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+        }),
+        // Trailing bytes after the object are an error, as in `serde_json::from_slice`.
+        Ok(_) => de.end().err().map(|e| ParseError {
+            path: String::new(),
+            message: e.to_string(),
+        }),
+    }
 }
