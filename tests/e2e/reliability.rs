@@ -145,6 +145,9 @@ async fn resume_after_a_restart_or_too_long_away_says_not_recovered_and_sends_a_
 async fn a_client_that_stops_reading_is_closed_with_4008_and_the_others_get_everything() {
     let mut config = wardcast::Config::default();
     config.broker.ring_capacity = 64;
+    // The slow client reads again only at the end of the test; its last write
+    // must still be pending then, so it can take the onError and the close.
+    config.broker.write_timeout = std::time::Duration::from_secs(120);
     // Small kernel buffers on both ends, so a client that stops reading is
     // behind after a few hundred kilobytes rather than several megabytes.
     config.tcp_send_buffer = Some(8 * 1024);

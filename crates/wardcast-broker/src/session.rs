@@ -235,7 +235,7 @@ impl Session {
                 biased;
                 batch = next_batch => match batch {
                     Ok(batch) => {
-                        if self.drain(batch, &mut out).is_err() {
+                        if self.drain(vec![batch], &mut out).is_err() {
                             return self.slow(ws).await;
                         }
                     }
@@ -303,43 +303,112 @@ impl Session {
             if out.is_empty() && !pong_queued {
                 continue;
             }
-            // The whole write, tungstenite's pong included, is bounded by the
-            // write timeout: a socket that stays full drops the client.
-            let bytes = out.len();
-            let write = async {
-                if std::mem::take(&mut pong_queued) {
-                    ws.flush().await.map_err(std::io::Error::other)?;
-                }
-                out.write_to(ws.get_mut()).await
-            };
-            match timeout(config.write_timeout, write).await {
-                Ok(Ok(())) => {
-                    let metrics = &self.broker.inner.metrics;
-                    metrics.bytes_sent.inc_by(bytes as u64);
-                    for at in self.arrivals.drain(..) {
-                        metrics.latency.observe(at.elapsed().as_secs_f64());
-                    }
-                }
-                Ok(Err(e)) => {
-                    tracing::debug!(conn = self.id, "websocket write ended: {e}");
-                    return End::Gone;
-                }
-                Err(_) => {
-                    tracing::info!(conn = self.id, peer = %self.peer, "client stalled past the write timeout, dropping");
-                    return End::Gone;
-                }
+            if let Err(end) = self.write(ws, out, std::mem::take(&mut pong_queued)).await {
+                return end;
             }
         }
     }
 
-    /// Feeds the frames due from `first` and from every batch already waiting
-    /// in the ring, so a client that is behind catches up in one write. While
-    /// it is behind (more than one batch waiting), its info updates conflate.
-    fn drain(&mut self, first: Arc<Published>, out: &mut Outgoing) -> Result<(), Lagged> {
+    /// Writes `out` (after tungstenite's queued pong, if any), then whatever
+    /// arrived meanwhile, each write bounded by the write timeout: a socket that
+    /// stays full drops the client.
+    ///
+    /// While a write waits on a full socket the session keeps taking batches off
+    /// the ring (references only: nothing is rendered or copied), so the ring
+    /// never laps it unnoticed, and sends them in one catch-up write, conflated,
+    /// once the socket drains. A client that has let a whole ring's worth pile
+    /// up is a slow consumer: when the write in flight completes (it reads
+    /// again), it gets `onError slow_consumer` and close 4008.
+    async fn write<T>(
+        &mut self,
+        ws: &mut WebSocketStream<T>,
+        mut out: Outgoing,
+        pong_queued: bool,
+    ) -> Result<(), End>
+    where
+        T: AsyncRead + AsyncWrite + Unpin,
+    {
+        let write_timeout = self.broker.inner.config.write_timeout;
+        let capacity = self.broker.inner.config.ring_capacity.max(1);
+        let mut deadline = Instant::now() + write_timeout;
+        if pong_queued
+            && !matches!(
+                tokio::time::timeout_at(deadline, ws.flush()).await,
+                Ok(Ok(()))
+            )
+        {
+            return Err(End::Gone);
+        }
+        loop {
+            let mut held: Vec<Arc<Published>> = Vec::new();
+            let mut slow = false;
+            let bytes = out.len();
+            let result = {
+                let write = out.write_to(ws.get_mut());
+                tokio::pin!(write);
+                loop {
+                    let taking = !slow;
+                    let hold = async {
+                        match self.sub.as_mut() {
+                            Some(sub) if taking => sub.rx.recv().await,
+                            _ => std::future::pending().await,
+                        }
+                    };
+                    tokio::select! {
+                        biased;
+                        result = &mut write => break result,
+                        batch = hold => match batch {
+                            Ok(batch) => {
+                                held.push(batch);
+                                slow = held.len() >= capacity;
+                            }
+                            Err(RecvError::Lagged(_)) => slow = true,
+                            Err(RecvError::Closed) => return Err(End::Gone),
+                        },
+                        () = tokio::time::sleep_until(deadline) => {
+                            tracing::info!(conn = self.id, peer = %self.peer, "client stalled past the write timeout, dropping");
+                            return Err(End::Gone);
+                        }
+                    }
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(conn = self.id, "websocket write ended: {e}");
+                return Err(End::Gone);
+            }
+            let metrics = &self.broker.inner.metrics;
+            metrics.bytes_sent.inc_by(bytes as u64);
+            for at in self.arrivals.drain(..) {
+                metrics.latency.observe(at.elapsed().as_secs_f64());
+            }
+            if slow {
+                return Err(self.slow(ws).await);
+            }
+            if held.is_empty() {
+                return Ok(());
+            }
+            out = Outgoing::default();
+            if self.drain(held, &mut out).is_err() {
+                return Err(self.slow(ws).await);
+            }
+            if out.is_empty() {
+                return Ok(());
+            }
+            deadline = Instant::now() + write_timeout;
+        }
+    }
+
+    /// Plans the frames due from `batches` and from every batch already
+    /// waiting in the ring, so a client that is behind catches up in one write.
+    /// While it is behind (more than one batch), its info updates conflate.
+    fn drain(
+        &mut self,
+        mut batches: Vec<Arc<Published>>,
+        out: &mut Outgoing,
+    ) -> Result<(), Lagged> {
         let Some(sub) = self.sub.as_mut() else {
             return Ok(());
         };
-        let mut batches = vec![first];
         for _ in 0..DRAIN_LIMIT {
             match sub.rx.try_recv() {
                 Ok(batch) => batches.push(batch),
