@@ -83,8 +83,10 @@ pub struct Config {
     pub stale_after: Duration,
     /// How long a client may take to send a request's headers (slowloris guard).
     pub header_timeout: Duration,
-    /// How long a client may take to send a request's body.
-    pub body_timeout: Duration,
+    /// The most HTTP connections served at once, WebSockets aside (an upgraded
+    /// connection counts against the broker's `max_connections` instead). When
+    /// all are busy, new connections wait in the kernel's accept queue.
+    pub max_http_connections: usize,
     /// The kernel send buffer of each connection (SO_SNDBUF), in bytes; `None`
     /// leaves the kernel's autotuning. A small value bounds how much a client
     /// that stops reading can hold in the kernel, so it is found slow sooner.
@@ -108,7 +110,7 @@ impl Default for Config {
             game_timeout: Duration::from_secs(40),
             stale_after: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(10),
+            max_http_connections: 1024,
             tcp_send_buffer: None,
         }
     }
@@ -217,16 +219,18 @@ pub async fn run(
             metrics: pipeline_metrics.clone(),
             health_basis: None,
             mode: wardcast_gsi::Mode::Idle,
+            lost_match: false,
+            plugin_error: serde_json::Value::Null,
         }
         .run(rx, demo, stop.clone()),
     );
 
     let app = Router::new()
-        .merge(
-            wardcast_gsi::router(config.ingest.clone(), tx, stats.clone()).layer(
-                tower_http::timeout::RequestBodyTimeoutLayer::new(config.body_timeout),
-            ),
-        )
+        .merge(wardcast_gsi::router(
+            config.ingest.clone(),
+            tx,
+            stats.clone(),
+        ))
         .merge(wardcast_broker::http::router(broker.clone()))
         .route("/healthz", get(|| async { "ok\n" }))
         .route(
@@ -255,16 +259,22 @@ pub async fn run(
         )
         .route(
             "/metrics",
-            get(move || {
-                let text = metrics::render(&registry);
-                async move {
-                    (
-                        [(
-                            axum::http::header::CONTENT_TYPE,
-                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                        )],
-                        text,
-                    )
+            get({
+                let access = config.broker.access.clone();
+                move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                      request: axum::extract::Request| {
+                    let response = match refused(&access, &peer, &request) {
+                        Some(refusal) => refusal,
+                        None => (
+                            [(
+                                axum::http::header::CONTENT_TYPE,
+                                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                            )],
+                            metrics::render(&registry),
+                        )
+                            .into_response(),
+                    };
+                    async move { response }
                 }
             }),
         )
@@ -276,7 +286,7 @@ pub async fn run(
                 let health_rx = health_rx.clone();
                 move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       request: axum::extract::Request| {
-                    let report = gated(&access, &peer, &request, || health_rx.borrow().clone());
+                    let report = gated(&access, &peer, &request, |_| health_rx.borrow().clone());
                     async move { report }
                 }
             }),
@@ -298,7 +308,7 @@ pub async fn run(
                 };
                 move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       request: axum::extract::Request| {
-                    let overview = gated(&access, &peer, &request, || source.overview());
+                    let overview = gated(&access, &peer, &request, |local| source.overview(local));
                     async move { overview }
                 }
             }),
@@ -306,8 +316,11 @@ pub async fn run(
     let server = tokio::spawn(serve_http(
         listener,
         app,
-        config.header_timeout,
-        config.tcp_send_buffer,
+        HttpLimits {
+            header_timeout: config.header_timeout,
+            max_connections: config.max_http_connections,
+            send_buffer: config.tcp_send_buffer,
+        },
         stop.clone(),
     ));
 
@@ -321,27 +334,45 @@ pub async fn run(
         .map_err(|e| Error::Input(format!("http server task failed: {e}")))
 }
 
-/// Answers with `f()` as JSON when the access policy lets the request in, and
-/// with 401 otherwise (the same rule as `GET /ws`).
+/// Answers with `f(local)` as JSON when the access policy lets the request in
+/// (the same rule as `GET /ws`), where `local` says the request came from this
+/// machine; otherwise with the refusal.
 fn gated<T: serde::Serialize>(
     access: &wardcast_broker::AccessPolicy,
     peer: &SocketAddr,
     request: &axum::extract::Request,
-    f: impl FnOnce() -> T,
+    f: impl FnOnce(bool) -> T,
 ) -> axum::response::Response {
-    match wardcast_broker::http::check_access(
-        access,
-        request.headers(),
-        request.uri().query(),
-        peer,
-    ) {
-        Ok(()) => axum::Json(f()).into_response(),
-        Err(_) => (
-            axum::http::StatusCode::UNAUTHORIZED,
-            "access token or origin refused: add ?token=TOKEN (printed by the broker at start)\n",
+    match refused(access, peer, request) {
+        Some(refusal) => refusal,
+        None => axum::Json(f(peer.ip().is_loopback())).into_response(),
+    }
+}
+
+/// The answer to a request the access policy refuses, or `None` to let it in.
+fn refused(
+    access: &wardcast_broker::AccessPolicy,
+    peer: &SocketAddr,
+    request: &axum::extract::Request,
+) -> Option<axum::response::Response> {
+    use axum::http::StatusCode;
+    use wardcast_broker::http::Refusal;
+    let refusal =
+        wardcast_broker::http::check_access(access, request.headers(), request.uri().query(), peer)
+            .err()?;
+    Some(match refusal {
+        Refusal::Token => (
+            StatusCode::UNAUTHORIZED,
+            "access token required: add ?token=TOKEN or Authorization: Bearer TOKEN (`wardcast token` prints it)\n",
         )
             .into_response(),
-    }
+        Refusal::Origin => (
+            StatusCode::FORBIDDEN,
+            "origin not allowed: add it with --allow-origin\n",
+        )
+            .into_response(),
+        Refusal::Host => (StatusCode::FORBIDDEN, wardcast_broker::http::HOST_REFUSED).into_response(),
+    })
 }
 
 /// How long shutdown waits for HTTP requests in flight.
@@ -351,11 +382,17 @@ const HTTP_GRACE: Duration = Duration::from_secs(3);
 /// limit on how long a client may take to send its headers (a slowloris
 /// client is disconnected, not kept). WebSocket upgrades leave hyper and are
 /// tracked by the broker.
+/// The HTTP server's limits (see [`Config`]).
+struct HttpLimits {
+    header_timeout: Duration,
+    max_connections: usize,
+    send_buffer: Option<usize>,
+}
+
 async fn serve_http(
     listener: TcpListener,
     app: Router,
-    header_timeout: Duration,
-    send_buffer: Option<usize>,
+    limits: HttpLimits,
     stop: CancellationToken,
 ) {
     use hyper_util::rt::{TokioIo, TokioTimer};
@@ -363,9 +400,20 @@ async fn serve_http(
 
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(limits.header_timeout);
     let connections = tokio_util::task::TaskTracker::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let send_buffer = limits.send_buffer;
     loop {
+        // A slot first: with every slot taken, new connections wait in the
+        // kernel's queue until a request ends or a slow one times out.
+        let slot = tokio::select! {
+            () = stop.cancelled() => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
         let (tcp, peer) = tokio::select! {
             () = stop.cancelled() => break,
             accepted = listener.accept() => match accepted {
@@ -395,6 +443,7 @@ async fn serve_http(
             .with_upgrades();
         let stop = stop.clone();
         connections.spawn(async move {
+            let _slot = slot;
             tokio::pin!(connection);
             let result = tokio::select! {
                 result = connection.as_mut() => result,
@@ -445,6 +494,11 @@ struct Pipeline {
     health: tokio::sync::watch::Sender<HealthReport>,
     /// The mode of the last snapshot.
     mode: wardcast_gsi::Mode,
+    /// The last `error.plugin_error` sent (`null`: none, or cleared).
+    plugin_error: serde_json::Value,
+    /// The game stopped sending during a match and has not sent since: health
+    /// stays red (see `Freshness::Lost`).
+    lost_match: bool,
     /// Snapshots and events counted for `/metrics`.
     metrics: metrics::PipelineMetrics,
     /// What the pipeline last saw, for `GET /api/overview`.
@@ -504,6 +558,7 @@ impl Pipeline {
                 _ = health_tick.tick() => {
                     let freshness = match last_seen {
                         _ if !ever_seen => Freshness::NeverSeen,
+                        None if self.lost_match => Freshness::Lost,
                         Some(t) if t.elapsed() < self.stale_after => Freshness::Fresh,
                         _ => Freshness::Stale,
                     };
@@ -520,6 +575,10 @@ impl Pipeline {
                     self.broker.set_game_running(false);
                     let reset = self.engine.reset();
                     self.publish(reset, None);
+                    self.lost_match = self.mode != wardcast_gsi::Mode::Idle;
+                    if self.lost_match {
+                        self.update_health(Freshness::Lost);
+                    }
                 }
             }
         }
@@ -569,11 +628,16 @@ impl Pipeline {
         }
         if let Some(id) = catalogue.id("error") {
             let error = if report.state == 3 {
-                "gsi_timeout".into()
+                serde_json::Value::from("gsi_timeout")
             } else {
                 serde_json::Value::Null
             };
-            batch.info(id, "error", "plugin_error", error);
+            // Like every info key, it is sent only when it changes (`null`
+            // when it clears; never a `null` for a key that had no value).
+            if error != self.plugin_error {
+                self.plugin_error = error.clone();
+                batch.info(id, "error", "plugin_error", error);
+            }
         }
         self.broker.publish(batch);
         self.health.send_replace(report);
@@ -590,6 +654,7 @@ impl Pipeline {
         }
         let now = Instant::now();
         *last_seen = Some(now);
+        self.lost_match = false;
         self.broker.touch_game();
         self.mode = snapshot.state.mode();
         let match_view = overview::MatchView::of(&snapshot.state);

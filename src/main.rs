@@ -129,9 +129,14 @@ struct ServeArgs {
     /// The oldest notification kept for `resume`, in seconds.
     #[arg(long, default_value_t = 300, value_name = "SECS")]
     history_secs: u64,
-    /// Seconds a client may take to send request headers (slowloris guard) and bodies.
+    /// Seconds a client may take to send request headers (slowloris guard), and
+    /// a GSI body in all, however slowly it is trickled (408 after).
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     request_timeout: u64,
+    /// The most HTTP requests' connections served at once, WebSockets aside (more
+    /// wait in the kernel's accept queue).
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    max_http_connections: usize,
     /// Do not advertise `_wardcast._tcp` over mDNS when listening beyond loopback.
     #[arg(long)]
     no_mdns: bool,
@@ -234,7 +239,8 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
         max_bytes: 16 * 1024 * 1024,
     };
     config.header_timeout = Duration::from_secs(args.request_timeout.max(1));
-    config.body_timeout = Duration::from_secs(args.request_timeout.max(1));
+    config.ingest.body_timeout = Duration::from_secs(args.request_timeout.max(1));
+    config.max_http_connections = args.max_http_connections.max(1);
     config.record = args.record.clone();
     if demo || args.demo {
         config.demo = Some(DemoOptions {

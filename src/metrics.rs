@@ -35,6 +35,8 @@ impl Collector for IngestCollector {
         let rejected = [
             ("malformed", load(&s.malformed)),
             ("unauthorized", load(&s.unauthorized)),
+            ("cross_origin", load(&s.cross_origin)),
+            ("timeout", load(&s.timeout)),
             ("too_large", load(&s.too_large)),
             ("busy", load(&s.busy)),
         ];

@@ -153,9 +153,13 @@ pub struct Rejected {
     pub malformed: u64,
     /// 401: wrong `auth.token`.
     pub unauthorized: u64,
+    /// 403: posted by a web page.
+    pub cross_origin: u64,
+    /// 408: the body did not arrive in time.
+    pub timeout: u64,
     /// 413: over the body limit.
     pub too_large: u64,
-    /// 503: the engine queue was full.
+    /// 503: the engine queue was full, or too many bodies at once.
     pub busy: u64,
 }
 
@@ -177,8 +181,15 @@ pub struct SetupView {
     pub cfg_file: &'static str,
     /// Where it goes, relative to the Steam library.
     pub cfg_dir: &'static str,
-    /// The file's exact content, with the GSI token if one is set.
+    /// The file's exact content, with the GSI token if one is set (shown to
+    /// this machine only: see `token_hidden`).
     pub cfg: String,
+    /// Whether the GSI token was left out of `cfg` because the dashboard is
+    /// open on another machine: whoever holds it can post game state.
+    pub token_hidden: bool,
+    /// Whether the broker requires a GSI token at all (without one, any
+    /// program on this machine can post game state).
+    pub token_set: bool,
     /// The Dota 2 launch option that turns GSI on.
     pub launch_option: &'static str,
     /// The command that writes the file.
@@ -186,8 +197,9 @@ pub struct SetupView {
 }
 
 impl OverviewSource {
-    /// Builds the overview as of now.
-    pub fn overview(&self) -> Overview {
+    /// Builds the overview as of now; `local` when it is for this machine,
+    /// the only one shown the GSI token.
+    pub fn overview(&self, local: bool) -> Overview {
         let view = self.view.borrow().clone();
         let health = self.health.borrow().clone();
         let age = view.last_snapshot.map(|t| t.elapsed());
@@ -208,6 +220,8 @@ impl OverviewSource {
                 rejected: Rejected {
                     malformed: load(&stats.malformed),
                     unauthorized: load(&stats.unauthorized),
+                    cross_origin: load(&stats.cross_origin),
+                    timeout: load(&stats.timeout),
                     too_large: load(&stats.too_large),
                     busy: load(&stats.busy),
                 },
@@ -219,13 +233,25 @@ impl OverviewSource {
             setup: SetupView {
                 cfg_file: crate::setup::CFG_NAME,
                 cfg_dir: "steamapps/common/dota 2 beta/game/dota/cfg/gamestate_integration/",
-                cfg: gsi_cfg::render(self.listen, self.gsi_token.as_deref()),
+                cfg: gsi_cfg::render(
+                    self.listen,
+                    match self.gsi_token.as_deref() {
+                        Some(_) if !local => Some(HIDDEN_TOKEN),
+                        token => token,
+                    },
+                ),
+                token_hidden: self.gsi_token.is_some() && !local,
+                token_set: self.gsi_token.is_some(),
                 launch_option: "-gamestateintegration",
                 setup_command: "wardcast setup",
             },
         }
     }
 }
+
+/// What the cfg shows instead of the GSI token on another machine.
+const HIDDEN_TOKEN: &str =
+    "(hidden: open the dashboard on the broker's machine, or run wardcast setup there)";
 
 /// Every unsupported feature, and every unsupported key of a supported one.
 fn unsupported(broker: &Broker) -> Vec<Unsupported> {

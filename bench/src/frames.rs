@@ -46,9 +46,11 @@ impl Session {
                 Ok(Some(Ok(_))) => {}
                 Ok(Some(Err(e))) => return Err(format!("frame rendering: {e}")),
                 Ok(None) => return Err("frame rendering: the session ended".into()),
-                Err(_) => return Err(format!(
+                Err(_) => {
+                    return Err(format!(
                     "frame rendering: the in-memory session did not write {count} frames in 10 s"
-                )),
+                ))
+                }
             }
         }
         Ok(frames)

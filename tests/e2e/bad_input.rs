@@ -724,6 +724,176 @@ async fn gsi_body_over_the_limit_is_413() {
     live.shutdown().await;
 }
 
+#[tokio::test]
+async fn gsi_post_from_a_web_page_is_403() {
+    let mut live = Live::default().await;
+    // What any site the user visits can send: a "simple" cross-site POST,
+    // with no preflight. Browsers always add the page's Origin to a POST.
+    let body = serde_json::to_vec(&live.next_body()).expect("json");
+    let mut request = format!(
+        "POST /gsi HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    assert_eq!(
+        raw_http(&live.server, &request).await,
+        (
+            403,
+            "GSI posts from web pages are refused (the request has an Origin header)\n".into()
+        )
+    );
+    // Nothing was processed: the same kill, posted properly, is the next news.
+    live.kills -= 1;
+    live.assert_serving().await;
+    let (_, metrics) = live.server.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"wardcast_gsi_rejected_total{reason="cross_origin"} 1"#),
+        "{metrics}"
+    );
+    live.shutdown().await;
+}
+
+#[tokio::test]
+async fn gsi_body_trickled_past_the_deadline_is_408() {
+    let mut config = wardcast::Config::default();
+    config.ingest.body_timeout = std::time::Duration::from_secs(1);
+    let mut live = Live::start(config).await;
+    // A slowloris body: one byte every 100 ms, which no per-chunk idle timeout
+    // would catch; the deadline covers the whole body.
+    let body = serde_json::to_vec(&live.next_body()).expect("json");
+    let mut tcp = within("tcp connect", TcpStream::connect(live.server.addr))
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /gsi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    within("write", tcp.write_all(head.as_bytes()))
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let trickle = async {
+        let mut pace = tokio::time::interval(std::time::Duration::from_millis(100));
+        for byte in &body {
+            pace.tick().await;
+            if tcp.write_all(std::slice::from_ref(byte)).await.is_err() {
+                break;
+            }
+        }
+        tcp
+    };
+    let mut tcp = within("trickle", trickle).await;
+    let mut answer = Vec::new();
+    let _ = within("read", tcp.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "after {:?}: {answer}",
+        started.elapsed()
+    );
+    assert!(
+        answer.ends_with("GSI body not received within 1 s\n"),
+        "{answer}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    live.kills -= 1;
+    live.assert_serving().await;
+    live.shutdown().await;
+}
+
+#[tokio::test]
+async fn gsi_bodies_beyond_the_in_flight_limit_are_503() {
+    let mut config = wardcast::Config::default();
+    config.ingest.max_in_flight = 2;
+    config.ingest.body_timeout = std::time::Duration::from_secs(30);
+    let mut live = Live::start(config).await;
+    // Two bodies that never finish hold both slots.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut tcp = within("tcp connect", TcpStream::connect(live.server.addr))
+            .await
+            .expect("connect");
+        within(
+            "write",
+            tcp.write_all(b"POST /gsi HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"),
+        )
+        .await
+        .expect("write");
+        stalled.push(tcp);
+    }
+    // The broker takes them in the order they arrive; a third is refused at
+    // once rather than queued behind them.
+    let mut body = serde_json::to_vec(&live.next_body()).expect("json");
+    let mut answer = (0, String::new());
+    for _ in 0..50 {
+        answer = raw_http(&live.server, &http_post("application/json", &body)).await;
+        if answer.0 == 503 {
+            break;
+        }
+        // Accepted before both stalled bodies held their slots: post the
+        // next kill instead.
+        assert_eq!(answer.0, 200, "{answer:?}");
+        live.expect_kill().await;
+        body = serde_json::to_vec(&live.next_body()).expect("json");
+    }
+    assert_eq!(answer, (503, "GSI ingest busy, retry\n".into()));
+    // Letting them go frees the slots.
+    drop(stalled);
+    let mut freed = false;
+    for _ in 0..100 {
+        let answer = raw_http(&live.server, &http_post("application/json", &body)).await;
+        if answer.0 == 200 {
+            freed = true;
+            break;
+        }
+        assert_eq!(answer.0, 503);
+        tokio::task::yield_now().await;
+    }
+    assert!(freed, "the slots were freed");
+    live.expect_kill().await;
+    live.assert_serving().await;
+    live.shutdown().await;
+}
+
+#[tokio::test]
+async fn http_host_of_another_site_is_403() {
+    // A DNS-rebinding page: evil.example now resolves to 127.0.0.1, so the
+    // browser sends Host: evil.example, and no Origin on same-origin GETs.
+    let mut live = Live::default().await;
+    for path in ["/api/overview", "/status", "/metrics"] {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: evil.example:7314\r\nConnection: close\r\n\r\n");
+        let (status, text) = raw_http(&live.server, request.as_bytes()).await;
+        assert_eq!(status, 403, "{path}: {text}");
+        assert!(text.starts_with("Host not allowed"), "{path}: {text}");
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost:7314\r\nConnection: close\r\n\r\n");
+        assert_eq!(
+            raw_http(&live.server, request.as_bytes()).await.0,
+            200,
+            "{path}"
+        );
+    }
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = live.server.ws_url().into_client_request().expect("request");
+    request
+        .headers_mut()
+        .insert("host", "evil.example:7314".parse().expect("header"));
+    request.headers_mut().insert(
+        "origin",
+        "http://evil.example:7314".parse().expect("header"),
+    );
+    match within("connect", tokio_tungstenite::connect_async(request)).await {
+        Err(WsError::Http(response)) => assert_eq!(response.status().as_u16(), 403),
+        other => panic!("expected 403, got {other:?}"),
+    }
+    live.assert_serving().await;
+    live.shutdown().await;
+}
+
 // ---------------------------------------------------------------------------
 // WebSocket: GET /ws
 // ---------------------------------------------------------------------------

@@ -100,6 +100,12 @@ async fn upgrade(
             )
                 .into_response();
         }
+        Err(Refusal::Host) => {
+            tracing::info!(
+                "websocket from {peer} refused: Host is not this machine (DNS rebinding?)"
+            );
+            return (StatusCode::FORBIDDEN, HOST_REFUSED).into_response();
+        }
         Err(Refusal::Token) => {
             tracing::info!("websocket from {peer} refused: missing or wrong access token");
             return (
@@ -158,42 +164,99 @@ async fn upgrade(
 pub enum Refusal {
     /// A browser page from a site not on the allow-list.
     Origin,
+    /// The `Host` names another site (a DNS-rebinding page) and the request
+    /// carries no access token.
+    Host,
     /// The access token is missing or wrong.
     Token,
 }
 
-/// Checks a request's origin and token against the policy. The request's
-/// `Host` header is consulted so the broker's own pages are always allowed.
+/// The answer to a request refused with [`Refusal::Host`].
+pub const HOST_REFUSED: &str = "Host not allowed: open the broker as localhost or by its IP address (a page under another name may be DNS rebinding), or present the access token\n";
+
+/// Checks a request's `Host`, origin and token against the policy.
+///
+/// - `Host` must name this machine: an IP address, `localhost` or
+///   `*.localhost`, or a host of an allowed origin. Any other name is what a
+///   DNS-rebinding page sends after pointing its own name at this machine, so
+///   it is refused unless the request carries the access token.
+/// - A browser `Origin` must be on the allow-list, or be the broker's own
+///   address (`Origin` equal to `Host`, when `Host` passed the rule above).
+/// - The access token, when one is set, is required from every address but
+///   loopback, and from loopback too with `require_token`.
 pub fn check_access(
     policy: &AccessPolicy,
     headers: &HeaderMap,
     query: Option<&str>,
     peer: &SocketAddr,
 ) -> Result<(), Refusal> {
+    let token_ok = token_presented(policy, headers, query);
+    let needs_token = !peer.ip().is_loopback() || policy.require_token;
+    if policy.token.is_some() && needs_token && !token_ok {
+        return Err(Refusal::Token);
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if let Some(host) = host {
+        if !token_ok && !host_is_local(host, &policy.allowed_origins) {
+            return Err(Refusal::Host);
+        }
+    }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().map_err(|_| Refusal::Origin)?;
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         if !origin_allowed(origin, host, &policy.allowed_origins) {
             return Err(Refusal::Origin);
         }
     }
+    Ok(())
+}
+
+/// Whether the request carries the policy's access token (`Authorization:
+/// Bearer` or `?token=`), compared in constant time.
+fn token_presented(policy: &AccessPolicy, headers: &HeaderMap, query: Option<&str>) -> bool {
     let Some(expected) = policy.token.as_deref() else {
-        return Ok(());
+        return false;
     };
-    if peer.ip().is_loopback() && !policy.require_token {
-        return Ok(());
-    }
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let from_query = query_param(query, "token");
     let given = bearer.or(from_query.as_deref()).unwrap_or("");
-    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        Ok(())
-    } else {
-        Err(Refusal::Token)
+    bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// The host name of a `host[:port]` authority, IPv6 brackets kept.
+fn hostname(authority: &str) -> &str {
+    match authority.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.is_empty() => {
+            // "::1" split at its last colon is not a port: only bracketed IPv6 has one.
+            if h.contains(':') && !h.starts_with('[') {
+                authority
+            } else {
+                h
+            }
+        }
+        _ => authority,
     }
+}
+
+/// Whether a `Host` header names this machine rather than some other site: an
+/// IP address literal, `localhost`, `*.localhost` (browsers resolve those
+/// themselves), or the host of an allowed origin.
+fn host_is_local(host: &str, allowed_origins: &[String]) -> bool {
+    let name = hostname(host).to_ascii_lowercase();
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok()
+        || name == "localhost"
+        || name.ends_with(".localhost")
+    {
+        return true;
+    }
+    allowed_origins.iter().any(|o| {
+        o.split_once("://").is_some_and(|(_, rest)| {
+            hostname(rest.trim_end_matches('/')).eq_ignore_ascii_case(&name)
+        })
+    })
 }
 
 /// The first value of `name` in a URL query, percent-decoded.
@@ -220,13 +283,13 @@ fn client_name(query: Option<&str>) -> Option<String> {
 
 /// Whether a browser origin may connect.
 fn origin_allowed(origin: &str, host: Option<&str>, extra: &[String]) -> bool {
-    let origin = origin.trim_end_matches('/');
     if origin == "null"
         || origin.starts_with("file://")
         || origin.starts_with("overwolf-extension://")
     {
         return true;
     }
+    let origin = origin.trim_end_matches('/');
     if extra
         .iter()
         .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
@@ -239,16 +302,13 @@ fn origin_allowed(origin: &str, host: Option<&str>, extra: &[String]) -> bool {
     if !matches!(scheme, "http" | "https") {
         return false;
     }
+    // The broker's own pages. `check_access` has already refused a `Host`
+    // that names another site, so a DNS-rebinding page cannot pass as one.
     if host.is_some_and(|h| h.eq_ignore_ascii_case(rest)) {
         return true;
     }
-    // Strip an optional port, keeping IPv6 brackets.
-    let hostname = match rest.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.is_empty() => h,
-        _ => rest,
-    };
     matches!(
-        hostname.to_ascii_lowercase().as_str(),
+        hostname(rest).to_ascii_lowercase().as_str(),
         "localhost" | "127.0.0.1" | "[::1]"
     )
 }
@@ -270,6 +330,7 @@ mod tests {
         let extra = vec!["https://overlay.example".to_string()];
         for ok in [
             "null",
+            "file://",
             "file:///C:/overlay.html",
             "http://localhost",
             "http://localhost:8080",
@@ -292,6 +353,80 @@ mod tests {
         assert!(
             origin_allowed("http://192.168.1.20:7314", Some("192.168.1.20:7314"), &[]),
             "the broker's own pages"
+        );
+    }
+
+    #[test]
+    fn dns_rebinding_pages_are_refused_without_the_token() {
+        let local: SocketAddr = "127.0.0.1:50000".parse().expect("addr");
+        let open = AccessPolicy::default();
+        // A page at evil.example whose name now resolves to 127.0.0.1: its
+        // WebSocket carries Origin = Host = evil.example; its same-origin
+        // fetches carry no Origin at all.
+        for h in [
+            headers(&[
+                ("host", "evil.example:7314"),
+                ("origin", "http://evil.example:7314"),
+            ]),
+            headers(&[("host", "evil.example:7314")]),
+            headers(&[("host", "localhost.evil.example")]),
+        ] {
+            assert_eq!(check_access(&open, &h, None, &local), Err(Refusal::Host));
+        }
+        // This machine by any of its names or addresses.
+        for host in [
+            "127.0.0.1:7314",
+            "localhost:7314",
+            "LOCALHOST",
+            "wardcast.localhost:7314",
+            "[::1]:7314",
+            "::1",
+            "192.168.1.20:7314",
+        ] {
+            let h = headers(&[("host", host)]);
+            assert_eq!(check_access(&open, &h, None, &local), Ok(()), "{host}");
+        }
+        assert_eq!(
+            check_access(
+                &open,
+                &headers(&[
+                    ("host", "192.168.1.20:7314"),
+                    ("origin", "http://192.168.1.20:7314")
+                ]),
+                None,
+                &local
+            ),
+            Ok(()),
+            "the broker's own page, opened by IP"
+        );
+        // A name the user allowed, or any name with the token (a LAN client
+        // that opened the broker as streampc.local).
+        let named = AccessPolicy {
+            allowed_origins: vec!["http://streampc.local:7314".into()],
+            ..AccessPolicy::default()
+        };
+        let h = headers(&[
+            ("host", "streampc.local:7314"),
+            ("origin", "http://streampc.local:7314"),
+        ]);
+        assert_eq!(check_access(&named, &h, None, &local), Ok(()));
+        let with_token = AccessPolicy {
+            token: Some("s3cret".into()),
+            ..AccessPolicy::default()
+        };
+        assert_eq!(
+            check_access(&with_token, &h, None, &local),
+            Err(Refusal::Host)
+        );
+        assert_eq!(
+            check_access(&with_token, &h, Some("token=s3cret"), &local),
+            Ok(())
+        );
+        let lan: SocketAddr = "192.168.1.30:50000".parse().expect("addr");
+        assert_eq!(
+            check_access(&with_token, &h, None, &lan),
+            Err(Refusal::Token),
+            "from the LAN the missing token is what to fix"
         );
     }
 

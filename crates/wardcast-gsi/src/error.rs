@@ -17,8 +17,19 @@ pub enum Error {
     /// The body's `auth.token` does not match the configured token.
     #[error("GSI auth token missing or wrong")]
     Unauthorized,
-    /// The processing queue is full; the game will send the full state again.
-    #[error("GSI ingest queue full, retry")]
+    /// The request comes from a web page (it carries an `Origin` header, which
+    /// the game never sends): a site the user visits must not post game state.
+    #[error("GSI posts from web pages are refused (the request has an Origin header)")]
+    CrossOrigin,
+    /// The body did not arrive within the deadline.
+    #[error("GSI body not received within {seconds} s")]
+    Timeout {
+        /// The deadline in seconds.
+        seconds: u64,
+    },
+    /// The processing queue is full, or too many bodies are arriving at once;
+    /// the game will send the full state again.
+    #[error("GSI ingest busy, retry")]
     Busy,
     /// The broker is shutting down.
     #[error("shutting down")]
@@ -31,6 +42,8 @@ impl Error {
         match self {
             Error::Parse(_) => 400,
             Error::Unauthorized => 401,
+            Error::CrossOrigin => 403,
+            Error::Timeout { .. } => 408,
             Error::TooLarge { .. } => 413,
             Error::Busy | Error::Closed => 503,
         }
@@ -41,6 +54,8 @@ impl Error {
         match self {
             Error::Parse(_) => "malformed",
             Error::Unauthorized => "unauthorized",
+            Error::CrossOrigin => "cross_origin",
+            Error::Timeout { .. } => "timeout",
             Error::TooLarge { .. } => "too_large",
             Error::Busy => "busy",
             Error::Closed => "closed",

@@ -4,18 +4,24 @@
 //! (to answer 400 for malformed JSON) and checks the token (to answer 401), then
 //! queues the snapshot with `try_send` and replies. Engine and fan-out work happen
 //! on the receiving side of the channel.
+//!
+//! A request from a web page (with an `Origin` header) is refused before its
+//! body is read, a body must arrive whole within a deadline however it is
+//! trickled, and only a few bodies may be arriving at once, so neither a site
+//! the user visits nor a slow client on the network can feed or tie up the
+//! endpoint.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
 
 use crate::model::{self, GameState};
@@ -28,6 +34,12 @@ pub struct IngestConfig {
     pub max_body: usize,
     /// When set, a body whose `auth.token` differs gets 401 and is dropped.
     pub token: Option<String>,
+    /// How long a body may take to arrive, from the end of the headers to its
+    /// last byte; a slower one gets 408.
+    pub body_timeout: Duration,
+    /// How many bodies may be arriving at once; one more gets 503. The game
+    /// sends one at a time.
+    pub max_in_flight: usize,
 }
 
 impl Default for IngestConfig {
@@ -35,6 +47,8 @@ impl Default for IngestConfig {
         Self {
             max_body: 4 * 1024 * 1024,
             token: None,
+            body_timeout: Duration::from_secs(10),
+            max_in_flight: 8,
         }
     }
 }
@@ -59,6 +73,10 @@ pub struct IngestStats {
     pub malformed: AtomicU64,
     /// Bodies refused for a wrong token (401).
     pub unauthorized: AtomicU64,
+    /// Posts refused as coming from a web page (403).
+    pub cross_origin: AtomicU64,
+    /// Bodies that did not arrive in time (408).
+    pub timeout: AtomicU64,
     /// Bodies refused as too large (413).
     pub too_large: AtomicU64,
     /// Bodies refused because the queue was full (503).
@@ -70,6 +88,8 @@ impl IngestStats {
         let counter = match err {
             Error::Parse(_) => &self.malformed,
             Error::Unauthorized => &self.unauthorized,
+            Error::CrossOrigin => &self.cross_origin,
+            Error::Timeout { .. } => &self.timeout,
             Error::TooLarge { .. } => &self.too_large,
             Error::Busy | Error::Closed => &self.busy,
         };
@@ -85,6 +105,8 @@ struct Ingest {
     stats: Arc<IngestStats>,
     /// Rate limit for the "wrong token" warning: when it was last logged.
     last_auth_warning: Mutex<Option<Instant>>,
+    /// Bodies being received ([`IngestConfig::max_in_flight`] permits).
+    in_flight: Semaphore,
 }
 
 /// How often at most a wrong-token warning is logged.
@@ -94,8 +116,8 @@ const AUTH_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 ///
 /// Accepted snapshots are sent to `tx`; `stats` counts outcomes.
 pub fn router(config: IngestConfig, tx: mpsc::Sender<Snapshot>, stats: Arc<IngestStats>) -> Router {
-    let limit = config.max_body;
     let state = Arc::new(Ingest {
+        in_flight: Semaphore::new(config.max_in_flight.max(1)),
         config,
         tx,
         stats,
@@ -104,26 +126,13 @@ pub fn router(config: IngestConfig, tx: mpsc::Sender<Snapshot>, stats: Arc<Inges
     Router::new()
         .route("/gsi", post(handle))
         .route("/", post(handle))
-        .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 
-async fn handle(
-    State(ingest): State<Arc<Ingest>>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response {
-    let received_at = Instant::now();
-    let result = match body {
-        Ok(body) => ingest.accept(body, received_at),
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Err(Error::TooLarge {
-                limit: ingest.config.max_body,
-            })
-        }
-        Err(rejection) => Err(Error::Parse(model::ParseError {
-            path: String::new(),
-            message: rejection.body_text(),
-        })),
+async fn handle(State(ingest): State<Arc<Ingest>>, request: Request) -> Response {
+    let result = match ingest.receive(request).await {
+        Ok((body, received_at)) => ingest.accept(body, received_at),
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => StatusCode::OK.into_response(),
@@ -139,6 +148,42 @@ async fn handle(
 }
 
 impl Ingest {
+    /// Reads the body: refused at once if a web page sent it or too many are
+    /// arriving, and bounded in size and in total time.
+    async fn receive(&self, request: Request) -> Result<(Bytes, Instant), Error> {
+        if request.headers().contains_key(header::ORIGIN) {
+            return Err(Error::CrossOrigin);
+        }
+        let _permit = self.in_flight.try_acquire().map_err(|_| Error::Busy)?;
+        let limit = self.config.max_body;
+        let read = axum::body::to_bytes(request.into_body(), limit);
+        let body = match tokio::time::timeout(self.config.body_timeout, read).await {
+            Err(_) => {
+                return Err(Error::Timeout {
+                    seconds: self.config.body_timeout.as_secs(),
+                })
+            }
+            Ok(Ok(body)) => body,
+            Ok(Err(e)) => {
+                // `to_bytes` reports the limit through its error's source chain.
+                let too_large =
+                    std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+                        e.source()
+                    })
+                    .any(|e| e.is::<http_body_util::LengthLimitError>());
+                return Err(if too_large {
+                    Error::TooLarge { limit }
+                } else {
+                    Error::Parse(model::ParseError {
+                        path: String::new(),
+                        message: format!("the body could not be read: {e}"),
+                    })
+                });
+            }
+        };
+        Ok((body, Instant::now()))
+    }
+
     fn accept(&self, body: Bytes, received_at: Instant) -> Result<(), Error> {
         let state = model::parse(&body).map_err(Error::Parse)?;
         if let Some(expected) = &self.config.token {

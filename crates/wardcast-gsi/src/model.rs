@@ -404,7 +404,8 @@ impl Mode {
 impl GameState {
     /// The client mode: spectating when the map has team ward cooldowns or the
     /// player section is nested by team; playing when a map is loaded and the
-    /// local player is seated; idle otherwise.
+    /// local player is seated, or while a match is loading (the map has a game
+    /// state but the player section is still empty); idle otherwise.
     pub fn mode(&self) -> Mode {
         let Some(map) = &self.map else {
             return Mode::Idle;
@@ -419,7 +420,7 @@ impl GameState {
             return Mode::Spectating;
         }
         let seated = self.player.as_ref().is_some_and(|p| p.steamid.is_some());
-        if seated || map.ward_purchase_cooldown.is_some() {
+        if seated || map.ward_purchase_cooldown.is_some() || map.game_state.is_some() {
             Mode::Playing
         } else {
             Mode::Idle
