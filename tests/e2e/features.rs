@@ -136,6 +136,101 @@ async fn health_is_derived_live_and_pushed() {
     server.shutdown().await;
 }
 
+/// GSI stops during a match: red after `stale_after`; after `game_timeout`
+/// the game counts as stopped: `gameTerminated`, every info key reset to
+/// `null` (Overwolf clears the store), and health stays red, naming the lost
+/// match, until data comes back.
+#[tokio::test]
+async fn when_gsi_stops_mid_match_the_store_is_cleared_and_health_stays_red() {
+    let config = wardcast::Config {
+        stale_after: Duration::from_millis(300),
+        game_timeout: Duration::from_millis(900),
+        ..wardcast::Config::default()
+    };
+    let server = Server::start(config).await;
+    let mut client = server.client().await;
+    client
+        .subscribe(&["game", "me", "match_info", "gep_internal", "error"])
+        .await;
+    server.post(&in_game(100, json!({}))).await;
+    let mut seen_me = false;
+    let mut terminated = false;
+    let mut reset = std::collections::BTreeSet::new();
+    let mut lost = None;
+    while !(terminated && reset.len() >= 3 && lost.is_some()) {
+        let (method, params) = client.note().await;
+        match method.as_str() {
+            "onGameInfoUpdated" if params["reason"] == json!(["gameTerminated"]) => {
+                assert!(seen_me, "terminated after the match was seen");
+                assert_eq!(params["gameInfo"]["isRunning"], false);
+                terminated = true;
+            }
+            "onInfoUpdates2" => {
+                let feature = params["feature"].as_str().unwrap_or_default().to_string();
+                for (category, keys) in params["info"].as_object().into_iter().flatten() {
+                    for (key, value) in keys.as_object().into_iter().flatten() {
+                        if category == "me" && !value.is_null() {
+                            seen_me = true;
+                        }
+                        if category == "error" {
+                            // Only on change: the key had no value before red.
+                            assert_eq!(value, "gsi_timeout", "error.{key} before red");
+                        }
+                        if matches!(feature.as_str(), "game" | "me" | "match_info")
+                            && value.is_null()
+                        {
+                            assert!(terminated, "{category}.{key} reset after gameTerminated");
+                            reset.insert(feature.clone());
+                        }
+                        if category == "gep_internal" && key == "health" {
+                            let report: Value =
+                                serde_json::from_str(value.as_str().unwrap_or("null"))
+                                    .expect("health is JSON text");
+                            let reason = feature_reason(&report, "kill");
+                            if terminated
+                                && report["state"] == 3
+                                && reason.contains("during a match")
+                            {
+                                lost = Some(report);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // It stays red (the tick re-derives it) and /status says so.
+    let (_, text) = server.get("/status").await;
+    let status: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(status["state"], 3, "{status}");
+    let info = client.result("getInfo", None).await;
+    assert_eq!(info["res"]["error"]["plugin_error"], "gsi_timeout");
+    // Data again: the game runs, health leaves red, the error clears.
+    server.post(&in_game(101, json!({}))).await;
+    loop {
+        let (method, params) = client.note().await;
+        if method == "onInfoUpdates2"
+            && params["feature"] == "error"
+            && params["info"]["error"]["plugin_error"].is_null()
+        {
+            break;
+        }
+    }
+    let (_, text) = server.get("/status").await;
+    let status: Value = serde_json::from_str(&text).expect("json");
+    assert_ne!(status["state"], 3, "{status}");
+    server.shutdown().await;
+}
+
+/// The reason on a feature's first key, or "".
+fn feature_reason(report: &Value, name: &str) -> String {
+    feature(report, name)["keys"][0]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[tokio::test]
 async fn a_long_spectator_sequence_fires_every_players_events() {
     let server = Server::default().await;

@@ -83,3 +83,56 @@ fn every_payload_example_matches_its_schema() {
     }
     assert!(seen >= 60, "found {seen} payload examples");
 }
+
+/// Writes `actual` to `path` under `UPDATE_EXPECT=1`; otherwise asserts the
+/// file holds exactly it.
+fn expect_file(path: &std::path::Path, actual: &Value) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        let text = serde_json::to_string_pretty(actual).expect("json") + "\n";
+        std::fs::write(path, text).expect("write example");
+        return;
+    }
+    pretty_assertions::assert_eq!(
+        &read_json(path),
+        actual,
+        "{} is not what the broker says (UPDATE_EXPECT=1 rewrites it)",
+        path.display()
+    );
+}
+
+/// The catalogue and health examples are not written by hand: they are what a
+/// broker answers in a player-mode match in progress (lifecycle body 10), so
+/// they cannot drift from the code.
+#[tokio::test]
+async fn the_get_features_and_status_examples_are_what_the_broker_answers() {
+    let server = Server::default().await;
+    let body = lifecycle()[10].clone();
+    server.post(&body).await;
+    // Health follows the data once the pipeline has processed the body.
+    let status = loop {
+        let (code, text) = server.get("/status").await;
+        assert_eq!(code, 200);
+        let status: Value = serde_json::from_str(&text).expect("json");
+        let me = status["features"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "me"))
+            .cloned()
+            .unwrap_or_default();
+        if me["state"] == 1 {
+            break status;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_schema("status", &status);
+    expect_file(&repo().join("protocol/examples/status.json"), &status);
+
+    let mut client = server.client().await;
+    let mut response = client.call("getFeatures", None).await;
+    assert_schema("response.getFeatures", &response);
+    response["id"] = 3.into();
+    expect_file(
+        &repo().join("protocol/examples/response.getFeatures.json"),
+        &response,
+    );
+    server.shutdown().await;
+}

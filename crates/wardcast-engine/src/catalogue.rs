@@ -151,7 +151,27 @@ pub const CATALOGUE: &[FeatureSpec] = &[
             key("team_score", "team_score"),
         ],
     ),
-    ow("roster", &[], &[key("roster", "players"), key("roster", "bans"), key("roster", "draft")]),
+    ow(
+        "roster",
+        &[],
+        &[
+            key("roster", "players"),
+            key("roster", "bans"),
+            key("roster", "draft"),
+            // Fields of Overwolf's player objects, not keys of their own: listed
+            // so that their absence from `players` is stated, not silent.
+            no_key(
+                "roster",
+                "players.role",
+                "GSI has no player roles (safelane, offlane, ...): the players' entries have no role field",
+            ),
+            no_key(
+                "roster",
+                "players.rank",
+                "GSI has no ranks: the players' entries have no rank field",
+            ),
+        ],
+    ),
     ow_unsupported(
         "party",
         &[],

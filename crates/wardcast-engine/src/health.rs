@@ -22,6 +22,10 @@ pub enum Freshness {
     Fresh,
     /// No body for a while (30 s): the game stopped sending, or crashed.
     Stale,
+    /// The game stopped sending during a match long enough to count as gone
+    /// (40 s): the match state was dropped, but the match was never seen to
+    /// end, so this stays red until data comes back.
+    Lost,
 }
 
 /// The health of one event or info key.
@@ -67,6 +71,8 @@ pub struct HealthReport {
 const NO_DATA: &str = "no game data yet: is gamestate_integration_wardcast.cfg installed and -gamestateintegration set?";
 const STALE: &str = "no game data for 30 s during a match";
 const STOPPED: &str = "the game stopped sending data (is Dota 2 running?)";
+const LOST: &str =
+    "the game stopped sending data during a match (closed or crashed?): red until data comes back";
 
 /// Whether a feature is produced with these settings (`chat` is opt-in).
 pub fn support(spec: &FeatureSpec, config: &EngineConfig) -> Support {
@@ -86,6 +92,7 @@ pub fn report(
     let verdict = |feature: &str, key: &str| -> (u8, Option<String>) {
         match (freshness, last) {
             (Freshness::NeverSeen, _) => (2, Some(NO_DATA.into())),
+            (Freshness::Lost, _) => (3, Some(LOST.into())),
             (Freshness::Stale, None) => (2, Some(STOPPED.into())),
             (_, None) => (2, Some(NO_DATA.into())),
             (Freshness::Stale, Some(_)) if mode != Mode::Idle => (3, Some(STALE.into())),
@@ -218,10 +225,18 @@ fn missing(feature: &str, key: &str, state: &GameState, mode: Mode) -> Option<&'
             }
         }
         "roshan" | "bounty_rune" | "tip" | "kill_feed" | "chat" => (!events).then_some(NO_EVENTS),
-        "buildings" => state
-            .buildings
-            .is_none()
-            .then_some("no buildings section: enable \"buildings\" in the cfg"),
+        "buildings" => match &state.buildings {
+            None => Some("no buildings section: enable \"buildings\" in the cfg"),
+            // Player mode: the game sends only the local player's team.
+            Some(sides) if matches!(key, "radiant" | "dire") && !sides.contains_key(key) => {
+                Some(if spectating {
+                    "this side's buildings are missing from the buildings section"
+                } else {
+                    "player mode: GSI sends only your own team's buildings"
+                })
+            }
+            Some(_) => None,
+        },
         "pause" => map
             .is_none_or(|m| m.paused.is_none())
             .then_some("the map has no pause state"),

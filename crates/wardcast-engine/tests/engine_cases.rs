@@ -125,3 +125,36 @@ fn sequences() {
     }
     assert!(failures.is_empty(), "failed sequences: {failures:#?}");
 }
+
+/// Across every sequence: no event but `game_state_changed` and `game_state`
+/// fires while the game is idle (no match loaded, by the `game.game_state`
+/// info the same outputs carry), so short-lived states never produce an
+/// impossible order such as a match clock before the match.
+#[test]
+fn no_match_event_while_idle() {
+    let inputs: Vec<_> = dirs("sequences")
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".expected.json"))
+        .collect();
+    for input in inputs {
+        let mut engine = Engine::default();
+        let mut game_state = Value::Null;
+        for (i, body) in bodies(read_json(&input)).into_iter().enumerate() {
+            let out = step(&mut engine, body);
+            for change in out["info"].as_array().into_iter().flatten() {
+                if change["category"] == "game" && change["key"] == "game_state" {
+                    game_state = change["value"].clone();
+                }
+            }
+            let in_match = matches!(game_state.as_str(), Some("playing" | "spectating"));
+            for event in out["events"].as_array().into_iter().flatten() {
+                let name = event["name"].as_str().unwrap_or_default();
+                assert!(
+                    in_match || matches!(name, "game_state_changed" | "new_game" | "game_over"),
+                    "{} body {i}: {name} while the game is {game_state}",
+                    input.display()
+                );
+            }
+        }
+    }
+}

@@ -22,6 +22,11 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
             let p = who.player?;
             let hero = who.hero;
             let hero_id = hero.and_then(|h| h.id).filter(|id| *id > 0);
+            // While a match loads, the player section is still empty: nobody
+            // to list yet.
+            if p.steamid.is_none() && p.name.is_none() && hero_id.is_none() {
+                return None;
+            }
             let name = hero.and_then(|h| h.name.as_deref()).unwrap_or("");
             let team = match who.team.or(p.team_name.as_deref()) {
                 Some("radiant") => 2,
