@@ -365,6 +365,70 @@ async fn subscribing_again_replaces_the_set_and_never_duplicates() {
     server.shutdown().await;
 }
 
+/// seq rises strictly over every notification on a connection, through a
+/// second `setRequiredFeatures` and its fresh snapshot too: what was already
+/// published for the old set comes first, then the snapshot (with new seqs),
+/// then live notifications.
+#[tokio::test]
+async fn seq_rises_strictly_on_a_connection_across_resubscribing() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    client
+        .subscribe(&["gold", "me", "clock_time_changed"])
+        .await;
+    let mut seqs = Vec::new();
+    let mut snapshots = 0;
+    for round in 0..4i64 {
+        for i in 0..5 {
+            let clock = 100 + round * 10 + i;
+            let gold = 600 + clock;
+            server
+                .post(&in_game(
+                    clock,
+                    json!({"gold": gold, "gold_reliable": 0, "gold_unreliable": gold}),
+                ))
+                .await;
+        }
+        // Subscribe again without reading first: some of the round's
+        // notifications are still queued for the old set.
+        let features: &[&str] = if round % 2 == 0 {
+            &["me", "game", "clock_time_changed"]
+        } else {
+            &["gold", "me", "clock_time_changed"]
+        };
+        let result = client.subscribe(features).await;
+        let covered = result["seq"].as_u64().expect("seq");
+        // Read up to and including the clock event of the round's last body.
+        let last_clock = 100 + round * 10 + 4;
+        loop {
+            let note = client.notification().await;
+            let (method, params) = (note["method"].clone(), note["params"].clone());
+            let seq = params["seq"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no seq: {method} {params}"));
+            assert!(
+                seqs.last().is_none_or(|&last| seq > last),
+                "seq {seq} after {:?} ({method} {params})",
+                seqs.last()
+            );
+            seqs.push(seq);
+            if params["snapshot"] == json!(true) {
+                snapshots += 1;
+                assert!(seq <= covered, "the result's seq covers the snapshot");
+            }
+            if method == "onNewEvents"
+                && event_data(&params)
+                    .iter()
+                    .any(|(name, d)| name == "clock_time_changed" && d["clock_time"] == last_clock)
+            {
+                break;
+            }
+        }
+    }
+    assert!(snapshots >= 4, "every resubscription sent a snapshot");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn nothing_but_the_game_launch_arrives_before_set_required_features() {
     let server = Server::default().await;

@@ -399,8 +399,13 @@ impl Hub {
         st.seq
     }
 
-    /// Takes a snapshot of the features in `set` and, if `with_receiver`, a ring
-    /// receiver positioned right after it. Returns the seq the snapshot covers.
+    /// Takes a snapshot of the features in `set` for a subscribing client and,
+    /// if `with_receiver`, a ring receiver positioned right after it.
+    ///
+    /// The snapshot's notifications get fresh seqs, allocated under the lock
+    /// (in the order their info last changed), so a client's seqs rise strictly
+    /// across snapshot and live notifications alike; the returned seq is the
+    /// last of them, and everything published later is above it.
     pub fn subscribe(
         &self,
         set: &FeatureSet,
@@ -410,10 +415,26 @@ impl Hub {
         u64,
         Vec<SnapshotEntry>,
     ) {
-        let st = self.lock();
+        let mut st = self.lock();
         let rx = with_receiver.then(|| self.tx.subscribe());
-        let mut entries: Vec<SnapshotEntry> = st
-            .info
+        let mut entries = self.entries(&st, set);
+        entries.sort_by_key(|e| e.seq);
+        for entry in &mut entries {
+            st.seq += 1;
+            entry.seq = st.seq;
+        }
+        (rx, st.seq, entries)
+    }
+
+    /// The current info of the features in `set`, for `getInfo` (no seqs are
+    /// allocated: nothing is sent as notifications).
+    pub fn info_of(&self, set: &FeatureSet) -> Vec<SnapshotEntry> {
+        let st = self.lock();
+        self.entries(&st, set)
+    }
+
+    fn entries(&self, st: &State, set: &FeatureSet) -> Vec<SnapshotEntry> {
+        st.info
             .iter()
             .enumerate()
             .filter(|(i, f)| {
@@ -424,11 +445,7 @@ impl Hub {
                 feature: self.names.get(i).cloned().unwrap_or_default(),
                 info: f.info.clone(),
             })
-            .collect();
-        let seq = st.seq;
-        drop(st);
-        entries.sort_by_key(|e| e.seq);
-        (rx, seq, entries)
+            .collect()
     }
 }
 

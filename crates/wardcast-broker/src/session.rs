@@ -114,6 +114,9 @@ struct Session {
     budget: Budget,
     /// When the GSI data behind the batches in the current write arrived.
     arrivals: Vec<Instant>,
+    /// The ring lapped the client while a request was being answered: it is
+    /// closed as a slow consumer after this wake-up.
+    lagged: bool,
 }
 
 /// A client's request budget: a token bucket that allows a burst and refills
@@ -176,6 +179,7 @@ where
         sub: None,
         budget: Budget::new(config.rate_burst, config.rate_per_sec),
         arrivals: Vec::new(),
+        lagged: false,
     };
     tracing::debug!(conn = id, peer = %session.peer, "client connected");
     let end = session.run(&mut ws).await;
@@ -258,7 +262,12 @@ impl Session {
                             tracing::debug!(conn = self.id, "websocket read ended: {e}");
                             return End::Gone;
                         }
-                        Some(Ok(Message::Text(text))) => self.handle(&text, &mut out),
+                        Some(Ok(Message::Text(text))) => {
+                            self.handle(&text, &mut out);
+                            if self.lagged {
+                                return self.slow(ws).await;
+                            }
+                        }
                         Some(Ok(Message::Binary(_))) => {
                             let (code, message) = if self.budget.take() {
                                 (rpc::code::INVALID_REQUEST, "binary frames are not accepted; send JSON-RPC as text")
@@ -552,7 +561,8 @@ impl Session {
         resume: Option<(&str, u64)>,
         out: &mut Outgoing,
     ) {
-        let catalogue = self.broker.catalogue();
+        let broker = self.broker.clone();
+        let catalogue = broker.catalogue();
         let mut seen = HashSet::new();
         let (mut supported, mut unsupported) = (Vec::new(), Vec::new());
         for name in requested {
@@ -585,7 +595,7 @@ impl Session {
         for (f, _) in &supported {
             set.insert(*f);
         }
-        let hub = &self.broker.inner.hub;
+        let hub = &broker.inner.hub;
         let names: Arc<[String]> = supported.iter().map(|(_, n)| n.clone()).collect();
         if let Some((epoch, since)) = resume {
             if let Ok((rx, seq, missed)) = hub.resume(epoch, since) {
@@ -625,6 +635,12 @@ impl Session {
             // Not recoverable: start over with a fresh receiver and snapshot.
             self.sub = None;
         }
+        // A client that subscribes again first gets what was already published
+        // for its old features, so its seqs keep rising through the snapshot.
+        if self.sub.is_some() && self.drain(Vec::new(), out).is_err() {
+            self.lagged = true;
+        }
+        let hub = &broker.inner.hub;
         let (rx, seq, snapshot) = hub.subscribe(&set, self.sub.is_none());
         match (self.sub.as_mut(), rx) {
             (Some(sub), _) => {
@@ -686,7 +702,7 @@ impl Session {
         let mut res = Map::new();
         let mut features = Map::new();
         if let Some(sub) = &self.sub {
-            let (_, _, snapshot) = self.broker.inner.hub.subscribe(&sub.set, false);
+            let snapshot = self.broker.inner.hub.info_of(&sub.set);
             for entry in snapshot {
                 let rendered =
                     serde_json::to_value(InfoMap(&entry.info, sub.format)).unwrap_or_default();
