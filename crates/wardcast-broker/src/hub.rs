@@ -7,7 +7,7 @@
 //! lock, so the snapshot covers exactly the frames up to its seq and the ring
 //! delivers exactly those after. The lock is never held across an `.await`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
@@ -153,6 +153,14 @@ struct State {
     history_bytes: usize,
     /// Every seq up to this one has left the history (0: nothing has yet).
     history_floor: u64,
+    /// The publications the ring may still deliver, oldest first: the ring
+    /// itself holds only weak references, so these bound its memory, by the
+    /// ring's capacity and by `ring_max_bytes`. A publication dropped from here
+    /// (and from the history) is freed; a client that then reaches it is a
+    /// slow consumer.
+    live: std::collections::VecDeque<Arc<Published>>,
+    /// `weight()` of everything in `live`.
+    live_bytes: usize,
     info: Vec<FeatureInfo>,
     running: bool,
     last_touch: Option<Instant>,
@@ -176,12 +184,13 @@ pub struct HistoryLimits {
     pub max_bytes: usize,
 }
 
+/// A client's end of the ring: weak references, so the ring's memory is
+/// bounded by bytes as well as by count (see `State::live`). A reference that
+/// no longer upgrades means the client fell behind too far.
+pub(crate) type RingReceiver = broadcast::Receiver<Weak<Published>>;
+
 /// A resumed client's receiver, the seq it starts after, and the publications it missed.
-pub(crate) type Resumed = (
-    broadcast::Receiver<Arc<Published>>,
-    u64,
-    Vec<Arc<Published>>,
-);
+pub(crate) type Resumed = (RingReceiver, u64, Vec<Arc<Published>>);
 
 /// Why a resume cannot replay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +207,11 @@ pub(crate) struct Hub {
     /// The ring of published frames. The hub sends while holding `state`; each
     /// session holds a receiver. The ring is bounded: a receiver that falls more
     /// than its capacity behind gets `Lagged` and is closed as a slow consumer.
-    tx: broadcast::Sender<Arc<Published>>,
+    tx: broadcast::Sender<Weak<Published>>,
+    /// The ring's capacity, in publications.
+    capacity: usize,
+    /// The most bytes (`Published::weight`) the ring keeps alive.
+    ring_max_bytes: usize,
     /// The latest `onGameInfoUpdated`, for clients that have not subscribed
     /// yet (an Overwolf app waits for `gameLaunched` before it subscribes).
     /// A watch holds one value, so it never grows.
@@ -212,6 +225,7 @@ impl Hub {
     pub fn new(
         catalogue: &Catalogue,
         capacity: usize,
+        ring_max_bytes: usize,
         game: GameIdentity,
         limits: HistoryLimits,
     ) -> Self {
@@ -226,6 +240,8 @@ impl Hub {
                 history_frames: 0,
                 history_bytes: 0,
                 history_floor: 0,
+                live: std::collections::VecDeque::new(),
+                live_bytes: 0,
                 info: catalogue
                     .features()
                     .iter()
@@ -235,6 +251,8 @@ impl Hub {
                 last_touch: None,
             }),
             tx,
+            capacity,
+            ring_max_bytes,
             names: catalogue
                 .features()
                 .iter()
@@ -328,8 +346,18 @@ impl Hub {
             st.history_bytes -= oldest.weight();
             st.history.pop_front();
         }
+        st.live_bytes += published.weight();
+        let weak = Arc::downgrade(&published);
+        st.live.push_back(published);
+        while st.live.len() > 1
+            && (st.live.len() > self.capacity || st.live_bytes > self.ring_max_bytes)
+        {
+            if let Some(oldest) = st.live.pop_front() {
+                st.live_bytes -= oldest.weight();
+            }
+        }
         // An error only means no client is subscribed.
-        let _ = self.tx.send(published);
+        let _ = self.tx.send(weak);
     }
 
     /// For a client that saw everything up to `since` in `epoch`: a receiver
@@ -410,11 +438,7 @@ impl Hub {
         &self,
         set: &FeatureSet,
         with_receiver: bool,
-    ) -> (
-        Option<broadcast::Receiver<Arc<Published>>>,
-        u64,
-        Vec<SnapshotEntry>,
-    ) {
+    ) -> (Option<RingReceiver>, u64, Vec<SnapshotEntry>) {
         let mut st = self.lock();
         let rx = with_receiver.then(|| self.tx.subscribe());
         let mut entries = self.entries(&st, set);
@@ -469,5 +493,73 @@ fn merge(store: &mut Map<String, Value>, update: &Map<String, Value>) {
                 store.remove(category);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::FeatureDef;
+    use serde_json::json;
+
+    fn catalogue() -> Catalogue {
+        Catalogue::new(vec![FeatureDef {
+            name: "roster".into(),
+            events: Vec::new(),
+            info: Vec::new(),
+            supported: true,
+            reason: None,
+            state: 1,
+        }])
+    }
+
+    /// A batch whose one info value renders to about `len` bytes.
+    fn big(n: usize, len: usize) -> Batch {
+        let mut batch = Batch::default();
+        batch.info(
+            FeatureId(0),
+            "roster",
+            "players",
+            json!(format!("{n}:{}", "x".repeat(len))),
+        );
+        batch
+    }
+
+    #[test]
+    fn the_ring_keeps_alive_at_most_its_byte_bound_and_a_client_behind_it_is_told() {
+        let limits = HistoryLimits {
+            max_notifications: 1,
+            max_age: std::time::Duration::from_secs(300),
+            max_bytes: 1,
+        };
+        // Room for 256 batches by count, but only about 10 of these by bytes.
+        let hub = Hub::new(
+            &catalogue(),
+            256,
+            10 * 8 * 10_100,
+            GameIdentity::default(),
+            limits,
+        );
+        let mut set = FeatureSet::default();
+        set.insert(FeatureId(0));
+        let (rx, _, _) = hub.subscribe(&set, true);
+        let mut rx = rx.expect("receiver");
+        for n in 0..100 {
+            hub.publish(big(n, 10_000));
+        }
+        {
+            let st = hub.lock();
+            assert!(st.live.len() <= 10, "{} batches alive", st.live.len());
+            assert!(st.live_bytes <= 10 * 8 * 10_100, "{} bytes", st.live_bytes);
+        }
+        // The ring still lists all 100 (it holds weak references), but only
+        // the newest are alive: a client this far behind finds the gap.
+        let mut alive = Vec::new();
+        while let Ok(weak) = rx.try_recv() {
+            alive.push(weak.upgrade().is_some());
+        }
+        assert_eq!(alive.len(), 100);
+        assert!(!alive[0] && alive[99]);
+        assert_eq!(alive.iter().filter(|a| **a).count(), hub.lock().live.len());
     }
 }

@@ -46,6 +46,10 @@ pub struct BrokerConfig {
     /// How many published snapshots the shared ring holds. A client that falls
     /// further behind than this is a slow consumer and is closed with 4008.
     pub ring_capacity: usize,
+    /// The most memory the ring keeps alive for clients that are behind, in
+    /// bytes (rendered size × 8, the in-memory estimate): a client behind by
+    /// more is a slow consumer too, so huge snapshots cannot pile up.
+    pub ring_max_bytes: usize,
     /// The largest frame a client may send, in bytes (clients send small requests).
     pub max_client_frame: usize,
     /// The most simultaneous WebSocket connections.
@@ -87,6 +91,7 @@ impl Default for BrokerConfig {
         Self {
             game: GameIdentity::default(),
             ring_capacity: 256,
+            ring_max_bytes: 64 * 1024 * 1024,
             max_client_frame: 64 * 1024,
             max_connections: 10_000,
             write_timeout: Duration::from_secs(10),
@@ -209,6 +214,7 @@ impl Broker {
         let hub = hub::Hub::new(
             &catalogue,
             config.ring_capacity,
+            config.ring_max_bytes,
             config.game.clone(),
             config.history,
         );

@@ -12,13 +12,13 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use futures::{SinkExt, StreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{timeout, Instant};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::catalogue::FeatureSet;
-use crate::hub::Published;
+use crate::hub::{Published, RingReceiver};
 use crate::outgoing::Outgoing;
 use crate::rpc::{self, Request, RpcError};
 use crate::wire::{self, DataFormat, Frame, GameInfo, InfoMap, Target};
@@ -46,7 +46,7 @@ struct Subscription {
     /// The subscribed names, shared with the client registry.
     names: Arc<[String]>,
     format: DataFormat,
-    rx: broadcast::Receiver<Arc<Published>>,
+    rx: RingReceiver,
     /// Info frames up to this seq are covered by the last snapshot sent.
     info_since: u64,
     /// Per feature, events up to this seq predate the subscription to it.
@@ -61,7 +61,7 @@ impl Subscription {
         set: FeatureSet,
         names: Arc<[String]>,
         format: DataFormat,
-        rx: broadcast::Receiver<Arc<Published>>,
+        rx: RingReceiver,
         seq: u64,
         features: usize,
     ) -> Self {
@@ -349,7 +349,8 @@ impl Session {
             return Err(End::Gone);
         }
         loop {
-            let mut held: Vec<Arc<Published>> = Vec::new();
+            // Weak, like the ring: holding them does not keep them alive.
+            let mut held: Vec<Weak<Published>> = Vec::new();
             let mut slow = false;
             let bytes = out.len();
             let result = {
@@ -407,20 +408,22 @@ impl Session {
         }
     }
 
-    /// Plans the frames due from `batches` and from every batch already
+    /// Plans the frames due from `taken` and from every batch already
     /// waiting in the ring, so a client that is behind catches up in one write.
     /// While it is behind (more than one batch), its info updates conflate.
-    fn drain(
-        &mut self,
-        mut batches: Vec<Arc<Published>>,
-        out: &mut Outgoing,
-    ) -> Result<(), Lagged> {
+    /// A batch the ring no longer keeps alive (the client is behind by more
+    /// than its byte bound) makes the client a slow consumer.
+    fn drain(&mut self, taken: Vec<Weak<Published>>, out: &mut Outgoing) -> Result<(), Lagged> {
         let Some(sub) = self.sub.as_mut() else {
             return Ok(());
         };
+        let mut batches = Vec::with_capacity(taken.len() + 1);
+        for weak in taken {
+            batches.push(weak.upgrade().ok_or(Lagged)?);
+        }
         for _ in 0..DRAIN_LIMIT {
             match sub.rx.try_recv() {
-                Ok(batch) => batches.push(batch),
+                Ok(weak) => batches.push(weak.upgrade().ok_or(Lagged)?),
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 Err(TryRecvError::Lagged(_)) => return Err(Lagged),
             }
