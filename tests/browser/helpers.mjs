@@ -12,7 +12,8 @@
 //   newPage(browser, {viewport, permissions})
 //                                    a page in a fresh context; page.problems collects uncaught
 //                                    page errors, console errors and failed requests, so a test can
-//                                    assert.deepEqual(page.problems, [])
+//                                    assert.deepEqual(page.problems, []). Requests to any host but
+//                                    this machine are refused (no CDN) and land in page.problems.
 //   startBroker({args})              `wardcast serve --listen 127.0.0.1:0 ARGS` (web/test-support/broker.mjs):
 //                                    {addr, wsUrl, gsiUrl, post(body), stop(), stderr()}
 //   startDemo({speed, args})         the same with the demo match playing (`serve --demo --speed S`),
@@ -73,9 +74,20 @@ export async function launchBrowser() {
 export async function newPage(browser, { viewport = { width: 1280, height: 800 }, permissions = [], ...rest } = {}) {
   const context = await browser.newContext({ viewport, ...rest });
   if (permissions.length) await context.grantPermissions(permissions);
+  // No CDN, no internet at a LAN party: a page under test may load only what
+  // this machine serves. Anything else is refused and recorded as a problem.
+  const outside = [];
+  await context.route(
+    (url) => !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname) && /^(https?|wss?):$/.test(url.protocol),
+    (route) => {
+      outside.push(route.request().url());
+      return route.abort("blockedbyclient");
+    },
+  );
   const page = await context.newPage();
   page.setDefaultTimeout(T);
   page.problems = [];
+  page.outside = outside;
   page.on("pageerror", (err) => page.problems.push(`pageerror: ${err.message}`));
   page.on("console", (msg) => {
     if (msg.type() === "error") page.problems.push(`console.error: ${msg.text()}`);

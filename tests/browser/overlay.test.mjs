@@ -54,7 +54,7 @@ test("the overlay's KDA, gold and clock follow the game", async (t) => {
   await page.goto(site.url(`/index.html?broker=http://${broker.addr}`));
   await subscribed(broker);
 
-  const player = { kills: 0, deaths: 0, assists: 0, kill_streak: 0, gold: 600 };
+  const player = { kills: 0, deaths: 0, assists: 0, kill_streak: 0, gold: 600, gpm: 380, xpm: 455 };
   // The first snapshot of a match is the baseline; the clock fires from the second on.
   await broker.post(inGame(99, player));
   await broker.post(inGame(100, player));
@@ -66,7 +66,7 @@ test("the overlay's KDA, gold and clock follow the game", async (t) => {
   await waitFor(page, "one kill on screen", () =>
     document.querySelector('[data-field="kills"]')?.textContent.trim() === "1",
   );
-  Object.assign(player, { kills: 2, kill_streak: 2, deaths: 1, assists: 3, gold: 1234 });
+  Object.assign(player, { kills: 2, kill_streak: 2, deaths: 1, assists: 3, gold: 1234, gpm: 412, xpm: 530 });
   await broker.post(inGame(125, player));
   await waitFor(page, "the KDA reads 2/1/3", () =>
     ["kills", "deaths", "assists"]
@@ -75,6 +75,10 @@ test("the overlay's KDA, gold and clock follow the game", async (t) => {
   );
   assert.match(await textOf(page, "gold"), /1[,.\s]?234/);
   assert.match(await textOf(page, "clock"), /2:05/);
+  await waitFor(page, "GPM and XPM on screen", () =>
+    document.querySelector('[data-field="gpm"]')?.textContent.trim() === "412" &&
+    document.querySelector('[data-field="xpm"]')?.textContent.trim() === "530",
+  );
   await screenshot(page, "overlay-player");
   assert.deepEqual(page.problems, []);
 });
@@ -93,6 +97,18 @@ test("in the spectator demo the overlay shows Roshan", async (t) => {
       const panel = document.querySelector('[data-section="roshan"]');
       const state = document.querySelector('[data-field="roshan_state"]')?.textContent.trim();
       return panel && !panel.hidden && state && state !== "—";
+    },
+    undefined,
+    { timeout: 60_000 },
+  );
+  // The screenshot shows the match under way, a hero followed, not the draft.
+  await waitFor(
+    page,
+    "the game in progress with a hero followed",
+    () => {
+      const m = /^(\d+):(\d\d)$/.exec(document.querySelector('[data-field="clock"]')?.textContent.trim() || "");
+      const hero = document.querySelector('[data-field="hero"]')?.textContent.trim();
+      return m && Number(m[1]) * 60 + Number(m[2]) > 60 && hero && hero !== "—";
     },
     undefined,
     { timeout: 60_000 },
