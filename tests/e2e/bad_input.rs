@@ -721,6 +721,11 @@ async fn gsi_body_over_the_limit_is_413() {
     assert_accepted(live.post(exact).await);
     live.expect_kill().await;
     live.assert_serving().await;
+    let (_, metrics) = live.server.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"wardcast_gsi_rejected_total{reason="too_large"} 2"#),
+        "{metrics}"
+    );
     live.shutdown().await;
 }
 
@@ -840,6 +845,11 @@ async fn gsi_bodies_beyond_the_in_flight_limit_are_503() {
         body = serde_json::to_vec(&live.next_body()).expect("json");
     }
     assert_eq!(answer, (503, "GSI ingest busy, retry\n".into()));
+    let (_, metrics) = live.server.get("/metrics").await;
+    assert!(
+        metrics.contains(r#"wardcast_gsi_rejected_total{reason="busy"} 1"#),
+        "{metrics}"
+    );
     // Letting them go frees the slots.
     drop(stalled);
     let mut freed = false;
@@ -960,6 +970,45 @@ async fn ws_invalid_json_is_parse_error() {
     for text in ["{not json", "", "{\"jsonrpc\":\"2.0\",\"id\":1,", "{} {}"] {
         expect_error(&mut bad, text, Value::Null, -32700, "parse error").await;
     }
+    still_open(&mut live, &mut bad).await;
+    live.shutdown().await;
+}
+
+#[tokio::test]
+async fn ws_deep_nesting_is_parse_error() {
+    let mut live = Live::default().await;
+    let mut bad = live.server.client().await;
+    // serde_json's limit, 128 levels, holds for requests as for GSI bodies;
+    // 10,000 levels fit in the 64 KiB frame limit.
+    for depth in [128, 10_000] {
+        let text = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getInfo\",\"params\":{}{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        expect_error(
+            &mut bad,
+            &text,
+            Value::Null,
+            -32700,
+            "recursion limit exceeded",
+        )
+        .await;
+    }
+    // 127 levels parse, and are then refused as params of the wrong shape.
+    let text = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"getInfo\",\"params\":{}{}}}",
+        "[".repeat(126),
+        "]".repeat(126)
+    );
+    expect_error(
+        &mut bad,
+        &text,
+        json!(2),
+        -32602,
+        "this method takes no params",
+    )
+    .await;
     still_open(&mut live, &mut bad).await;
     live.shutdown().await;
 }

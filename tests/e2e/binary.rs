@@ -223,3 +223,129 @@ async fn a_lan_broker_is_advertised_over_mdns_and_discover_finds_it() {
     drop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Beyond loopback without a GSI token, `serve` warns; at `RUST_LOG=trace`,
+/// with wrong tokens posted and presented, no secret reaches the logs; and
+/// `--allow-origin` lets that page's WebSocket in while others get 403.
+#[tokio::test]
+async fn lan_serve_warns_keeps_secrets_out_of_the_logs_and_honours_allow_origin() {
+    let dir = std::env::temp_dir().join(format!("wardcast-secrets-{}", std::process::id()));
+    let token_file = dir.join("token");
+    let mut child = wardcast()
+        .env("RUST_LOG", "trace")
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--no-mdns",
+            "--token-file",
+            token_file.to_str().expect("utf-8 path"),
+            "--allow-origin",
+            "https://overlay.example",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wardcast");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = within("banner", stdout.next_line())
+        .await
+        .expect("read")
+        .expect("banner");
+    let port = first.rsplit(':').next().expect("port").to_string();
+    let banner = tokio::spawn(async move {
+        let mut text = String::new();
+        while let Ok(Some(line)) = stdout.next_line().await {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let stderr = child.stderr.take().expect("stderr");
+    let logs = tokio::spawn(async move {
+        let mut lines = BufReader::new(stderr).lines();
+        let mut text = String::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let token = within("token file", async {
+        loop {
+            match std::fs::read_to_string(&token_file) {
+                Ok(t) if !t.trim().is_empty() => break t.trim().to_string(),
+                _ => tokio::task::yield_now().await,
+            }
+        }
+    })
+    .await;
+    let ws = format!("ws://127.0.0.1:{port}/ws");
+
+    // Wrong secrets, presented the ways a client or the game would.
+    let http = reqwest_lite::Client::new();
+    let mut wrong = in_game(100, json!({}));
+    wrong["auth"] = json!({"token": "wrong-gsi-secret-123"});
+    let (status, _) = within(
+        "post",
+        http.post(
+            &format!("http://127.0.0.1:{port}/gsi"),
+            serde_json::to_vec(&wrong).expect("json"),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "no GSI token is set: the post is taken");
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let connect = |origin: Option<&str>, query: &str| {
+        let mut request = format!("{ws}{query}")
+            .into_client_request()
+            .expect("request");
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", origin.parse().expect("header"));
+        }
+        async move {
+            match within("connect", tokio_tungstenite::connect_async(request)).await {
+                Ok(_) => 101,
+                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => r.status().as_u16(),
+                Err(e) => panic!("connect: {e}"),
+            }
+        }
+    };
+    assert_eq!(connect(Some("https://evil.example"), "").await, 403);
+    assert_eq!(connect(Some("https://overlay.example"), "").await, 101);
+    let with_token = format!("?token={token}");
+    assert_eq!(
+        connect(Some("https://overlay.example"), &with_token).await,
+        101
+    );
+    assert_eq!(
+        connect(None, "?token=wrong-access-secret-456").await,
+        101,
+        "loopback"
+    );
+
+    sigterm(&child);
+    let status = within("exit", child.wait()).await.expect("wait");
+    assert!(status.success(), "{status}");
+    let logs = within("logs", logs).await.expect("logs");
+    let banner = within("stdout", banner).await.expect("stdout");
+    assert!(
+        logs.contains("listening beyond loopback without a GSI token"),
+        "the LAN warning: {logs}"
+    );
+    for secret in [
+        token.as_str(),
+        "wrong-gsi-secret-123",
+        "wrong-access-secret-456",
+    ] {
+        assert!(!logs.contains(secret), "{secret} in the logs:\n{logs}");
+    }
+    // The access token is printed for the user at start (stdout, not the logs).
+    assert!(
+        banner.contains(&token) || first.contains(&token),
+        "the banner shows the access token: {first}\n{banner}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -218,6 +218,11 @@ async fn a_client_that_stops_reading_is_closed_with_4008_and_the_others_get_ever
     };
     assert_eq!(code, Some(4008));
     assert!(saw_error, "onError slow_consumer came before the close");
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(
+        metrics.contains("wardcast_slow_consumer_disconnects_total 1"),
+        "{metrics}"
+    );
     // The broker (in this process, with its clients) stayed bounded: the slow
     // client's backlog is capped by the ring and the kernel; nothing is
     // buffered for it in user space.
