@@ -416,7 +416,7 @@ export interface SubscribeSuccess {
   unsupportedFeatures: string[];
   /** Names this broker run. */
   epoch: string;
-  /** The seq of the last notification published before the snapshot. */
+  /** The last seq the snapshot covers: every later notification has a greater one. */
   seq: number;
   /** resume only. */
   recovered?: boolean;
