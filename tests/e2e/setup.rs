@@ -331,3 +331,37 @@ async fn setup_writes_the_cfg_once_and_serve_requires_its_token() {
     assert!(stderr.contains("wardcast setup"), "{stderr}");
     assert!(!no_token.exists());
 }
+
+/// With no `--steam-dir` or `--dota-dir`, `setup` looks where Steam installs
+/// itself by default: on Linux, `~/.steam/steam` (and `~/.local/share/Steam`,
+/// the Flatpak folder). A fake home with Steam in `~/.local/share/Steam`,
+/// whose library lists Dota 2 on a second drive, is found and written to.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn setup_finds_steam_in_its_default_folder_under_home() {
+    let tree = TempTree::new("home");
+    let home = tree.0.join("home");
+    let (root, dota) = fake_steam(&tree.0.join("drives"));
+    let default = home.join(".local/share");
+    std::fs::create_dir_all(&default).expect("mkdir");
+    std::fs::rename(&root, default.join("Steam")).expect("move steam under home");
+    let token_file = tree.0.join("config/gsi_token");
+    let output = within(
+        "wardcast setup",
+        wardcast()
+            .env("HOME", &home)
+            .env_remove("XDG_DATA_HOME")
+            .args(["setup", "--gsi-token-file", s(&token_file)])
+            .output(),
+    )
+    .await
+    .expect("run wardcast");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let cfg = dota.join("game/dota/cfg/gamestate_integration/gamestate_integration_wardcast.cfg");
+    let text = std::fs::read_to_string(&cfg).expect("the cfg was written under the default Steam");
+    let token = std::fs::read_to_string(&token_file).expect("token");
+    assert!(text.contains(token.trim()), "{text}");
+    assert!(stdout.contains(s(&cfg)), "{stdout}");
+}
