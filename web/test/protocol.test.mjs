@@ -125,6 +125,34 @@ test("slow consumer: onError, close 4008, resume with since = last seq; a drop m
   client.close();
 });
 
+test("request() matches answers by id, whatever order they come in", async () => {
+  const server = fakeServer();
+  const client = new Client({ url: "ws://fake/ws", WebSocket: server.WebSocket, reconnect: { minDelay: 1, jitter: 0 } });
+  const ws = await server.nextSocket();
+  ws.open();
+  const sent = [];
+  server.on("request", (_, msg) => sent.push(msg));
+  const answers = [
+    client.request("getInfo", undefined, { timeout: 5000 }),
+    client.request("getRunningGameInfo", undefined, { timeout: 5000 }),
+    client.request("getFeatures", undefined, { timeout: 5000 }),
+  ];
+  await within("three requests", (async () => {
+    while (sent.length < 3) await new Promise((r) => setImmediate(r));
+  })());
+  assert.equal(new Set(sent.map((m) => m.id)).size, 3, "each request has its own id");
+  // Answered last first, each with its method's name, and an error for the middle one.
+  ws.reply(sent[2].id, { answered: sent[2].method });
+  ws.push({ jsonrpc: "2.0", id: sent[1].id, error: { code: -32601, message: "nope" } });
+  ws.reply(sent[0].id, { answered: sent[0].method });
+  const [info, running, features] = await Promise.allSettled(answers);
+  assert.deepEqual(info.value, { answered: "getInfo" });
+  assert.equal(running.status, "rejected");
+  assert.match(String(running.reason?.message), /nope/);
+  assert.deepEqual(features.value, { answered: "getFeatures" });
+  client.close();
+});
+
 test("requests in flight when the socket drops are sent again, and answered", async () => {
   const server = fakeServer();
   const client = new Client({ url: "ws://fake/ws", WebSocket: server.WebSocket, reconnect: { minDelay: 1, jitter: 0 } });
