@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 import Wardcast from "../../web/wardcast.js";
-import { REPO, BIN, T, launchBrowser, newPage, startDemo, stopAll, waitFor, screenshot } from "./helpers.mjs";
+import { REPO, BIN, T, launchBrowser, newPage, startBroker, startDemo, stopAll, waitFor, screenshot, inGame } from "./helpers.mjs";
 
 let browser, demo, page;
 
@@ -239,4 +239,42 @@ test("with --require-token: a clear message without the token, everything with ?
   await waitFor(p, "the dashboard in the clients table", () => !!document.querySelector('#clients-table tr[data-name="dashboard"]'));
   await waitFor(p, "events with the token", () => document.querySelectorAll("#event-log .log-row").length > 0);
   assert.equal(await p.isHidden("#banner"), true);
+});
+
+test("health rows change colour live: damage yellow in player mode, green once spectating", async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const p = await newPage(browser);
+  t.after(() => p.context().close());
+  await p.goto(`http://${broker.addr}/`);
+  const rowState = (name) =>
+    p.$eval(`#health-table tr[data-feature="${name}"]`, (tr) => {
+      const st = tr.querySelector(".state");
+      return {
+        state: tr.dataset.state,
+        tone: st.dataset.tone,
+        colour: getComputedStyle(st.querySelector(".dot")).backgroundColor,
+        text: tr.textContent,
+      };
+    });
+
+  // A player-mode body in a match: GSI sends damage only when spectating.
+  await broker.post(inGame(100, {}));
+  await waitFor(p, "damage yellow", () => document.querySelector('#health-table tr[data-feature="damage"]')?.dataset.state === "2");
+  const yellow = await rowState("damage");
+  assert.equal(yellow.tone, "yellow");
+  assert.equal(yellow.colour, "rgb(217, 165, 33)");
+  assert.match(yellow.text, /player mode: GSI sends damage only when spectating/);
+
+  // The same broker now sees an observer's body (all ten players): damage turns green.
+  const spectator = JSON.parse(
+    readFileSync(join(REPO, "crates/wardcast-engine/tests/cases/spectator_damage_selected/next.json"), "utf8"),
+  );
+  await broker.post(spectator);
+  await waitFor(p, "damage green", () => document.querySelector('#health-table tr[data-feature="damage"]')?.dataset.state === "1");
+  const green = await rowState("damage");
+  assert.deepEqual([green.tone, green.colour], ["green", "rgb(63, 185, 80)"]);
+  assert.ok(!/only when spectating/.test(green.text), green.text);
+  await waitFor(p, "the mode reads Spectating", () => document.querySelector("#mode").dataset.mode === "spectating");
+  assert.deepEqual(p.problems, []);
 });
