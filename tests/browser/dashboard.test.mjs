@@ -180,7 +180,7 @@ test("setup help: the exact cfg, its folder and the launch option; Copy copies i
   assert.match(setup.cfg, new RegExp(`"uri"\\s+"http://${demo.addr.replace(/\./g, "\\.")}/gsi"`));
   assert.equal(await page.textContent("#cfg-dir"), setup.cfg_dir);
   assert.equal(await page.textContent("#cfg-file"), setup.cfg_file);
-  assert.equal(await page.textContent("#cfg-path"), setup.cfg_dir + setup.cfg_file);
+  assert.equal((await page.textContent("#cfg-path")).replace(/\u200b/g, ""), setup.cfg_dir + setup.cfg_file);
   assert.equal(await page.textContent("#launch-option"), "-gamestateintegration");
   assert.equal(await page.textContent("#setup-command"), "wardcast setup");
   assert.equal(await page.textContent("#ws-url"), `ws://${demo.addr}/ws`);
@@ -277,4 +277,18 @@ test("health rows change colour live: damage yellow in player mode, green once s
   assert.ok(!/only when spectating/.test(green.text), green.text);
   await waitFor(p, "the mode reads Spectating", () => document.querySelector("#mode").dataset.mode === "spectating");
   assert.deepEqual(p.problems, []);
+});
+
+test("key events only: frequent events stay out of the log", async () => {
+  // Ticked first, then cleared: nothing frequent can arrive in between.
+  await page.check("#log-quiet");
+  await page.click("#log-clear");
+  await waitFor(page, "new rows after the clear", () => document.querySelectorAll("#event-log .log-row").length >= 3);
+  const names = await page.$$eval("#event-log .log-row", (rows) => rows.map((r) => [r.dataset.kind, r.dataset.name]));
+  const frequent = ["clock_time_changed", "hero_health_mana_info", "gold", "gpm", "xpm", "hero_ability_cooldown_changed"];
+  for (const [kind, name] of names) {
+    assert.ok(!(kind === "event" && frequent.includes(name)), `${name} was logged`);
+  }
+  await page.uncheck("#log-quiet");
+  await waitFor(page, "a clock row again", () => !!document.querySelector('#event-log .log-row[data-name="clock_time_changed"]'));
 });
