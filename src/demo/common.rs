@@ -1,6 +1,7 @@
 //! What both simulated matches share: the post type, the seeded generator,
-//! JSON helpers, the menu heartbeat, the post recorder and the GSI `events`
-//! sliding window.
+//! JSON helpers, the menu heartbeat, the post recorder, the GSI `events`
+//! sliding window, the `generic_event` kill-feed text and Invoker's spells
+//! (each match has an Invoker).
 
 use serde_json::{json, Map, Value};
 
@@ -197,6 +198,113 @@ impl EventLog {
             .collect();
         Value::Array(entries)
     }
+}
+
+/// An Invoker spell that Invoke can put into ability slot 3 or 4.
+pub(super) struct Spell {
+    pub(super) name: &'static str,
+    /// Quas, Wex, Exort orbs in the combination.
+    pub(super) orbs: [u8; 3],
+    pub(super) mana: i64,
+    pub(super) cooldown: i64,
+}
+
+/// Invoker's ten spells, shared by both matches (each has an Invoker).
+pub(super) const SPELLS: [Spell; 10] = [
+    Spell {
+        name: "invoker_cold_snap",
+        orbs: [3, 0, 0],
+        mana: 100,
+        cooldown: 18,
+    },
+    Spell {
+        name: "invoker_ghost_walk",
+        orbs: [2, 1, 0],
+        mana: 200,
+        cooldown: 35,
+    },
+    Spell {
+        name: "invoker_ice_wall",
+        orbs: [2, 0, 1],
+        mana: 125,
+        cooldown: 25,
+    },
+    Spell {
+        name: "invoker_emp",
+        orbs: [0, 3, 0],
+        mana: 125,
+        cooldown: 30,
+    },
+    Spell {
+        name: "invoker_tornado",
+        orbs: [1, 2, 0],
+        mana: 150,
+        cooldown: 27,
+    },
+    Spell {
+        name: "invoker_alacrity",
+        orbs: [0, 2, 1],
+        mana: 60,
+        cooldown: 17,
+    },
+    Spell {
+        name: "invoker_sun_strike",
+        orbs: [0, 0, 3],
+        mana: 175,
+        cooldown: 25,
+    },
+    Spell {
+        name: "invoker_forge_spirit",
+        orbs: [1, 0, 2],
+        mana: 75,
+        cooldown: 30,
+    },
+    Spell {
+        name: "invoker_chaos_meteor",
+        orbs: [0, 1, 2],
+        mana: 200,
+        cooldown: 55,
+    },
+    Spell {
+        name: "invoker_deafening_blast",
+        orbs: [1, 1, 1],
+        mana: 300,
+        cooldown: 40,
+    },
+];
+pub(super) const COLD_SNAP: usize = 0;
+/// Spells preferred in a fight, best first.
+pub(super) const FIGHT_SPELLS: [usize; 5] = [6, 7, 8, 4, 9];
+pub(super) const INVOKE_COOLDOWN: i64 = 6;
+
+/// The ability level GSI shows for an invoked spell: its highest orb's level.
+pub(super) fn spell_level(spell: &Spell, orb_levels: &[i64]) -> i64 {
+    spell
+        .orbs
+        .iter()
+        .zip(orb_levels)
+        .filter(|(&need, _)| need > 0)
+        .map(|(_, &lvl)| lvl)
+        .max()
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// A `generic_event`'s `data`: the kill-feed message as JSON text, with the
+/// ids it names (`playerid1` = victim, `playerid2` = killer for a hero kill,
+/// `playerid1` = the buyer for a buyback) and -1 for the unused ones.
+pub(super) fn kill_feed(kind: &str, value: i64, players: &[i64], clock: i64) -> Value {
+    let mut map = Map::new();
+    map.insert("type".into(), json!(kind));
+    map.insert("value".into(), json!(value));
+    for n in 0..6 {
+        let id = players.get(n).copied().unwrap_or(-1);
+        map.insert(format!("playerid{}", n + 1), json!(id));
+    }
+    // The message's own clock has a fraction: a tenth past the second.
+    let tenths = (clock.unsigned_abs() % 7 + 1) as f64 / 10.0;
+    map.insert("time".into(), json!(clock as f64 + tenths));
+    Value::String(Value::Object(map).to_string())
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //!
 //! `wardcast demo` feeds these bodies through the normal ingest path, so a
 //! newcomer can watch a match turn into events (kills, a double and a triple
-//! kill, deaths, a buyback, item and ability use, nightfall, the win) with no
-//! game running.
+//! kill, deaths, a buyback, item and ability use, bounty runes, a tip, a pause,
+//! a tower falling, Roshan twice, nightfall, the win) with no game running.
 //!
 //! # What is simulated
 //!
@@ -11,7 +11,8 @@
 //! (player mode, not spectator): three menu heartbeats; the lobby states
 //! `INIT`, `HERO_SELECTION`, `STRATEGY_TIME`, `WAIT_FOR_MAP_TO_LOAD` and
 //! `PRE_GAME` (compressed to a few posts each); `GAME_IN_PROGRESS` from clock
-//! 0:00 to 5:30 at one post per clock second; the Ancient falling for the
+//! 0:00 to 5:30 at one post per clock second, and six posts more while the
+//! game is paused (the clock standing still); the Ancient falling for the
 //! Radiant; three `POST_GAME` posts; and three menu heartbeats again. That is
 //! [`POSTS`] bodies, one per second of recording.
 //!
@@ -21,9 +22,11 @@
 //! `player`, `events` and `auth`; `hero` is `{"id":-1}` until the pick;
 //! `wearables` appear after the pick; `buildings` fill at the first
 //! `PRE_GAME` post; the runtime `hero`, `abilities` and `items` appear from
-//! the second one. `events` is the game's sliding window (`common::EventLog`):
-//! empty until the Radiant kills Roshan. No `previously`/`added` deltas are
-//! sent.
+//! the second one. `buildings` holds the Radiant's side only, and a destroyed
+//! building's key disappears. `events` is the game's sliding window
+//! (`common::EventLog`): bounty runes, Roshan and the Aegis, the tip, and a
+//! `generic_event` kill-feed line for every hero kill of the match and for the
+//! buyback. No `previously`/`added` deltas are sent.
 //!
 //! # Why it is deterministic
 //!
@@ -32,13 +35,16 @@
 //! [`player_match`] is a pure function of its seed and a demo, a test or a bug
 //! report can be replayed exactly. The scripted beats happen for every seed;
 //! the seed only moves them by a few seconds and varies last hits, damage,
-//! movement, spell choices and the other nine players' kills.
+//! movement, spell choices and the other nine players' kills. Roshan and the
+//! beats of `WorldBeats` have generators of their own, so adding them moved
+//! none of the others.
 
 use serde_json::{json, Map, Value};
 
 use super::common::{
-    distance, menu_body, obj, percent, provider, DemoPost, EventLog, GameState, Recorder, Rng,
-    AUTH_TOKEN, XP_TABLE,
+    distance, kill_feed, menu_body, obj, percent, provider, spell_level, DemoPost, EventLog,
+    GameState, Recorder, Rng, AUTH_TOKEN, COLD_SNAP, FIGHT_SPELLS, INVOKE_COOLDOWN, SPELLS,
+    XP_TABLE,
 };
 
 /// How many posts [`player_match`] returns (one per second of recording).
@@ -51,16 +57,26 @@ pub const POSTS: usize = 3 + 2 + 3 + 2 + 1 + 10 + GAME_POSTS + 3 + 3;
 /// * 0–2 s: menu heartbeats; then `INIT` ×2, `HERO_SELECTION` ×3 (clock -74),
 ///   `STRATEGY_TIME` ×2 (Invoker picked), `WAIT_FOR_MAP_TO_LOAD` ×1 and
 ///   `PRE_GAME` ×10 (clock -10 to -1; Tango and Iron Branch bought);
-/// * `GAME_IN_PROGRESS`, clock 0:00 to 5:30: observer ward bought at 0:10, first
-///   kill about 0:40, Magic Wand about 1:30, a double kill about 1:50, a death
+/// * `GAME_IN_PROGRESS`, clock 0:00 to 5:30: two teammates take bounty runes
+///   at 0:00 (and one more at 3:00), observer ward bought at 0:10, first kill
+///   about 0:40, a pause about 0:58 (six posts with `map.paused` and the clock
+///   standing still), Magic Wand about 1:30, a double kill about 1:50, a death
 ///   about 2:30 with a 20-odd second respawn and a Town Portal back to lane,
-///   a triple kill about 3:40, Hand of Midas about 4:00, a second death about
+///   a triple kill about 3:40 and a teammate's tip for it a few seconds later,
+///   the Dire's top push taking the Radiant tier-1 top tower about 3:54 (its
+///   key leaves `buildings`), Hand of Midas about 4:00, a second death about
 ///   4:20 and a buyback about 4:25, one more kill after it, night at 5:00,
 ///   about six assists, level 9–10 by the end;
-/// * about 4:37, the Radiant kills Roshan and a teammate takes the Aegis two or
-///   three seconds later: player mode gets no `map.roshan_state`, so the match
-///   shows it only as `roshan_killed` and `aegis_picked_up` entries in the
-///   `events` window, each re-sent for 30 s of game time like real bodies;
+/// * Roshan twice, with the respawn timer compressed (at least 180 s): about
+///   1:27 the Dire kill him and a teammate denies the Aegis; about 4:37 the
+///   Radiant kill him and a teammate takes the Aegis two or three seconds
+///   later. Player mode gets no `map.roshan_state`, so the match shows them
+///   only as `roshan_killed`, `aegis_denied` and `aegis_picked_up` entries in
+///   the `events` window, each re-sent for 30 s of game time like real bodies;
+/// * every hero kill (the player's, the teammates' he assists, his deaths and
+///   the other players' kills) is a `generic_event` kill-feed entry
+///   (`CHAT_MESSAGE_HERO_KILL`, `playerid1` the victim, `playerid2` the
+///   killer), and the buyback a `CHAT_MESSAGE_BUYBACK` one;
 /// * clock 5:31: the Ancient falls (`win_team` `"radiant"`), then `POST_GAME` ×3
 ///   and menu heartbeats ×3.
 pub fn player_match(seed: u64) -> Vec<DemoPost> {
@@ -88,6 +104,7 @@ pub fn player_match(seed: u64) -> Vec<DemoPost> {
             state,
             clock,
             game_time,
+            paused: false,
             win: false,
         };
         let ts = rec.timestamp();
@@ -101,6 +118,7 @@ pub fn player_match(seed: u64) -> Vec<DemoPost> {
             state: GameState::PreGame,
             clock,
             game_time: clock + GAME_TIME_OFFSET,
+            paused: false,
             win: false,
         };
         let stage = if step == 0 {
@@ -114,15 +132,24 @@ pub fn player_match(seed: u64) -> Vec<DemoPost> {
 
     for clock in 0..=LAST_CLOCK + 1 {
         sim.game_second(clock);
-        let frame = Frame {
+        let mut frame = Frame {
             state: GameState::InProgress,
             clock,
             game_time: clock + GAME_TIME_OFFSET,
+            paused: false,
             // The Ancient falls on the post after the last scripted second.
             win: clock > LAST_CLOCK,
         };
         let ts = rec.timestamp();
         rec.push(sim.body(&frame, Stage::Runtime, ts));
+        if clock == sim.world.pause {
+            // Paused: the clock and game_time stand still, nothing moves.
+            frame.paused = true;
+            for _ in 0..PAUSE_POSTS {
+                let ts = rec.timestamp();
+                rec.push(sim.body(&frame, Stage::Runtime, ts));
+            }
+        }
     }
 
     for k in 0..3 {
@@ -130,6 +157,7 @@ pub fn player_match(seed: u64) -> Vec<DemoPost> {
             state: GameState::PostGame,
             clock: LAST_CLOCK + 1,
             game_time: LAST_CLOCK + 2 + k + GAME_TIME_OFFSET,
+            paused: false,
             win: true,
         };
         let ts = rec.timestamp();
@@ -157,14 +185,21 @@ const HERO_NAME: &str = "npc_dota_hero_invoker";
 const PREGAME_POSTS: i64 = 10;
 /// The last clock second of normal play; the Ancient falls one second later.
 const LAST_CLOCK: i64 = 330;
-/// `GAME_IN_PROGRESS` posts: clock 0..=LAST_CLOCK plus the one with the win.
-const GAME_POSTS: usize = 332;
+/// `GAME_IN_PROGRESS` posts: clock 0..=LAST_CLOCK plus the one with the win,
+/// and the paused posts.
+const GAME_POSTS: usize = 332 + PAUSE_POSTS;
 /// In game, `game_time - clock_time` is constant.
 const GAME_TIME_OFFSET: i64 = 90;
 /// Night falls at 5:00.
 const NIGHT_FROM: i64 = 300;
 /// Mixed into the seed for Roshan's own generator.
 const ROSHAN_SALT: u64 = 0x524F_5348_414E_0001;
+/// Mixed into the seed for the generator of [`WorldBeats`].
+const WORLD_SALT: u64 = 0x574F_524C_4442_0002;
+/// Posts the pause lasts (the clock stands still).
+const PAUSE_POSTS: usize = 6;
+/// Bounty runes spawn at 0:00 and every three minutes.
+const RUNE_RESPAWN: i64 = 180;
 
 const FOUNTAIN: (i64, i64) = (-6700, -6700);
 /// Where the mid lane creeps meet, on the Radiant side of the river.
@@ -243,82 +278,6 @@ const TOWER1_TOP: usize = 0;
 const TOWER1_MID: usize = 3;
 const TOWER1_BOT: usize = 6;
 
-/// An Invoker spell that Invoke can put into ability slot 3 or 4.
-struct Spell {
-    name: &'static str,
-    /// Quas, Wex, Exort orbs in the combination.
-    orbs: [u8; 3],
-    mana: i64,
-    cooldown: i64,
-}
-
-const SPELLS: [Spell; 10] = [
-    Spell {
-        name: "invoker_cold_snap",
-        orbs: [3, 0, 0],
-        mana: 100,
-        cooldown: 18,
-    },
-    Spell {
-        name: "invoker_ghost_walk",
-        orbs: [2, 1, 0],
-        mana: 200,
-        cooldown: 35,
-    },
-    Spell {
-        name: "invoker_ice_wall",
-        orbs: [2, 0, 1],
-        mana: 125,
-        cooldown: 25,
-    },
-    Spell {
-        name: "invoker_emp",
-        orbs: [0, 3, 0],
-        mana: 125,
-        cooldown: 30,
-    },
-    Spell {
-        name: "invoker_tornado",
-        orbs: [1, 2, 0],
-        mana: 150,
-        cooldown: 27,
-    },
-    Spell {
-        name: "invoker_alacrity",
-        orbs: [0, 2, 1],
-        mana: 60,
-        cooldown: 17,
-    },
-    Spell {
-        name: "invoker_sun_strike",
-        orbs: [0, 0, 3],
-        mana: 175,
-        cooldown: 25,
-    },
-    Spell {
-        name: "invoker_forge_spirit",
-        orbs: [1, 0, 2],
-        mana: 75,
-        cooldown: 30,
-    },
-    Spell {
-        name: "invoker_chaos_meteor",
-        orbs: [0, 1, 2],
-        mana: 200,
-        cooldown: 55,
-    },
-    Spell {
-        name: "invoker_deafening_blast",
-        orbs: [1, 1, 1],
-        mana: 300,
-        cooldown: 40,
-    },
-];
-const COLD_SNAP: usize = 0;
-/// Spells preferred in a fight, best first.
-const FIGHT_SPELLS: [usize; 5] = [6, 7, 8, 4, 9];
-const INVOKE_COOLDOWN: i64 = 6;
-
 /// Where a skill point goes at each hero level (index = level - 1).
 #[derive(Clone, Copy)]
 enum Skill {
@@ -352,6 +311,7 @@ struct Frame {
     state: GameState,
     clock: i64,
     game_time: i64,
+    paused: bool,
     win: bool,
 }
 
@@ -591,7 +551,8 @@ impl Script {
     }
 }
 
-/// The Radiant's Roshan kill and the Aegis pickup.
+/// Roshan twice: the Dire's kill with the Aegis denied, then the Radiant's
+/// kill and the Aegis pickup.
 struct RoshanBeat {
     kill: i64,
     aegis: i64,
@@ -599,11 +560,22 @@ struct RoshanBeat {
     killer: i64,
     /// The teammate who takes the Aegis.
     picker: i64,
+    /// The Dire's earlier kill, and when a Radiant hero denies its Aegis.
+    dire_kill: i64,
+    deny: i64,
+    /// The Dire player (id 5-9) who lands the last hit.
+    dire_killer: i64,
+    /// The teammate (id 1-4) who denies the Aegis.
+    denier: i64,
 }
 
 impl RoshanBeat {
-    /// Roshan falls between 4:34 and 4:40, after the buyback fight and before
-    /// the late kill; the Aegis is taken two or three seconds later.
+    /// The Dire take Roshan between 1:24 and 1:30 and a Radiant hero denies
+    /// the Aegis two or three seconds later. Roshan is back at least 180 s
+    /// later (the respawn timer compressed from 480 s, as in the spectator
+    /// match), and the Radiant kill him between 4:34 and 4:40, after the
+    /// buyback fight and before the late kill; the Aegis is taken two or three
+    /// seconds later.
     fn new(seed: u64) -> Self {
         // A generator of its own: every other beat of a seed stays as it was
         // before Roshan joined the match.
@@ -616,11 +588,62 @@ impl RoshanBeat {
         } else {
             rng.range(1, 4)
         };
+        // Drawn after the Radiant's kill, which stays as it was.
+        let dire_kill = 84 + rng.range(0, 6);
+        let deny = dire_kill + 2 + rng.range(0, 1);
+        let dire_killer = rng.range(5, 9);
+        let denier = rng.range(1, 4);
         Self {
             kill,
             aegis,
             killer,
             picker,
+            dire_kill,
+            deny,
+            dire_killer,
+            denier,
+        }
+    }
+}
+
+/// What the rest of the match shows of itself in the `events` window and on
+/// the map: bounty runes, a tip, a pause and the Radiant tier-1 top tower.
+/// Also the generator behind the kill feed's player ids, so that none of
+/// these moves any other beat of a seed.
+struct WorldBeats {
+    rng: Rng,
+    /// Bounty rune pickups by teammates: `(clock, player id)`.
+    runes: [(i64, i64); 3],
+    /// The clock second the game is paused at, for [`PAUSE_POSTS`] posts.
+    pause: i64,
+    /// When a teammate tips the player for the triple kill, and who.
+    tip: i64,
+    tipper: i64,
+    /// When the Dire's top push takes the tier-1 top tower.
+    tower_fall: i64,
+}
+
+impl WorldBeats {
+    fn new(seed: u64, script: &Script) -> Self {
+        let mut rng = Rng(seed ^ WORLD_SALT);
+        // Two supports take the first two bounty runes at 0:00, one more is
+        // taken at 3:00.
+        let first = rng.range(1, 4);
+        let second = 1 + (first + rng.range(0, 2)) % 4;
+        let second_at = rng.range(0, 2);
+        let third = rng.range(1, 4);
+        let runes = [(0, first), (second_at, second), (RUNE_RESPAWN, third)];
+        let pause = 56 + rng.range(0, 4);
+        let tip = script.triple_kill[2] + 2 + rng.range(0, 3);
+        let tipper = rng.range(1, 4);
+        let tower_fall = 232 + rng.range(0, 4);
+        Self {
+            rng,
+            runes,
+            pause,
+            tip,
+            tipper,
+            tower_fall,
         }
     }
 }
@@ -632,6 +655,7 @@ struct Sim {
     rng: Rng,
     script: Script,
     roshan: RoshanBeat,
+    world: WorldBeats,
     /// The GSI `events` entries logged so far.
     events: EventLog,
 
@@ -697,6 +721,7 @@ impl Sim {
     fn new(seed: u64) -> Self {
         let mut rng = Rng(seed);
         let script = Script::new(&mut rng);
+        let world = WorldBeats::new(seed, &script);
         let mut buildings = [0; 18];
         for (hp, (_, max)) in buildings.iter_mut().zip(BUILDINGS) {
             *hp = max;
@@ -705,6 +730,7 @@ impl Sim {
             rng,
             script,
             roshan: RoshanBeat::new(seed),
+            world,
             events: EventLog::default(),
             radiant_score: 0,
             dire_score: 0,
@@ -1125,7 +1151,7 @@ impl Sim {
         self.fight_spells(step);
     }
 
-    fn score_kill(&mut self) {
+    fn score_kill(&mut self, clock: i64) {
         let index = usize::try_from(self.kills).unwrap_or(0) % self.script.victims.len();
         let victim = self.script.victims.get(index).copied().unwrap_or(5);
         if let Some(count) = usize::try_from(victim)
@@ -1141,9 +1167,39 @@ impl Sim {
         self.reliable += bounty;
         self.from_hero_kills += bounty;
         self.xp += self.rng.range(170, 260);
+        self.hero_kill_feed(clock, 0, victim, bounty);
     }
 
-    fn die(&mut self) {
+    /// A `generic_event` entry of the kill feed.
+    fn feed(&mut self, clock: i64, kind: &str, value: i64, players: &[i64]) {
+        let data = kill_feed(kind, value, players, clock);
+        self.events.push(
+            clock + GAME_TIME_OFFSET,
+            "generic_event",
+            vec![("data", data)],
+        );
+    }
+
+    /// Every hero kill of the match is a kill-feed line: `playerid1` the
+    /// victim, `playerid2` the killer, `value` the bounty.
+    fn hero_kill_feed(&mut self, clock: i64, killer: i64, victim: i64, bounty: i64) {
+        self.feed(clock, "CHAT_MESSAGE_HERO_KILL", bounty, &[victim, killer]);
+    }
+
+    /// A kill the player only hears of, or helps with: a teammate (id 1-4)
+    /// kills a Dire hero (5-9), or the other way round.
+    fn other_kill_feed(&mut self, clock: i64, radiant_killer: bool) {
+        let (ally, enemy) = (self.world.rng.range(1, 4), self.world.rng.range(5, 9));
+        let bounty = self.world.rng.range(150, 300);
+        let (killer, victim) = if radiant_killer {
+            (ally, enemy)
+        } else {
+            (enemy, ally)
+        };
+        self.hero_kill_feed(clock, killer, victim, bounty);
+    }
+
+    fn die(&mut self, clock: i64) {
         let loss = (50 + self.net_worth() / 40).min(self.unreliable);
         self.unreliable -= loss;
         self.alive = false;
@@ -1158,6 +1214,9 @@ impl Sim {
         self.tango_heal_left = 0;
         self.tp_at = None;
         self.tp_arrive = None;
+        let killer = self.world.rng.range(5, 9);
+        let bounty = 110 + 8 * self.level + self.world.rng.range(0, 60);
+        self.hero_kill_feed(clock, killer, 0, bounty);
     }
 
     fn revive(&mut self, clock: i64) {
@@ -1171,12 +1230,14 @@ impl Sim {
     }
 
     fn dead_second(&mut self, clock: i64) {
+        let cost = self.buyback_cost();
         if clock == self.script.buyback
             && self.buyback_cooldown == 0
-            && self.spend_reliable_first(self.buyback_cost())
+            && self.spend_reliable_first(cost)
         {
             self.buyback_cooldown = 480;
             self.revive(clock);
+            self.feed(clock, "CHAT_MESSAGE_BUYBACK", cost, &[0]);
             return;
         }
         self.respawn_seconds -= 1;
@@ -1291,7 +1352,7 @@ impl Sim {
             self.silence_left = 2;
         }
         for _ in 0..kills {
-            self.score_kill();
+            self.score_kill(clock);
         }
         for _ in 0..assists {
             self.assists += 1;
@@ -1300,15 +1361,33 @@ impl Sim {
             self.reliable += gold;
             self.from_shared += gold;
             self.xp += self.rng.range(60, 110);
+            self.other_kill_feed(clock, true);
         }
         if death && self.alive {
-            self.die();
+            self.die(clock);
         }
     }
 
-    /// Roshan's death and the Aegis, as `events` entries.
+    /// Roshan's deaths and the Aegis, as `events` entries.
     fn roshan_second(&mut self, clock: i64) {
         let game_time = clock + GAME_TIME_OFFSET;
+        if clock == self.roshan.dire_kill {
+            self.events.push(
+                game_time,
+                "roshan_killed",
+                vec![
+                    ("killed_by_team", json!("dire")),
+                    ("killer_player_id", json!(self.roshan.dire_killer)),
+                ],
+            );
+        }
+        if clock == self.roshan.deny {
+            self.events.push(
+                game_time,
+                "aegis_denied",
+                vec![("player_id", json!(self.roshan.denier))],
+            );
+        }
         if clock == self.roshan.kill {
             self.events.push(
                 game_time,
@@ -1331,14 +1410,50 @@ impl Sim {
         }
     }
 
+    /// Bounty runes (the team shares the gold) and the tip, as `events` entries.
+    fn world_events(&mut self, clock: i64) {
+        let game_time = clock + GAME_TIME_OFFSET;
+        let value = 40 + 2 * (clock / 60);
+        for (at, picker) in self.world.runes {
+            if at != clock {
+                continue;
+            }
+            self.unreliable += value;
+            self.from_shared += value;
+            self.events.push(
+                game_time,
+                "bounty_rune_pickup",
+                vec![
+                    ("player_id", json!(picker)),
+                    ("team", json!("radiant")),
+                    ("bounty_value", json!(value)),
+                    ("team_gold", json!(value * 5)),
+                ],
+            );
+        }
+        if clock == self.world.tip {
+            self.events.push(
+                game_time,
+                "tip",
+                vec![
+                    ("sender_player_id", json!(self.world.tipper)),
+                    ("receiver_player_id", json!(0)),
+                    ("tip_amount", json!(50)),
+                ],
+            );
+        }
+    }
+
     /// The other nine players and the buildings.
     fn world(&mut self, clock: i64) {
         if clock >= 45 {
             if self.rng.chance(1, 40) {
                 self.radiant_score += 1;
+                self.other_kill_feed(clock, true);
             }
             if self.rng.chance(1, 60) {
                 self.dire_score += 1;
+                self.other_kill_feed(clock, false);
             }
         }
         let hits = [
@@ -1352,8 +1467,17 @@ impl Sim {
             }
             let dmg = self.rng.range(lo, hi);
             let max = BUILDINGS.get(index).map_or(0, |b| b.1);
-            if let Some(hp) = self.buildings.get_mut(index) {
-                *hp = (*hp - dmg).max(max * floor_pct / 100);
+            // A hit never raises health (the tower may be below the floor
+            // while it falls), and a destroyed building takes no more.
+            if let Some(hp) = self.buildings.get_mut(index).filter(|hp| **hp > 0) {
+                *hp = (*hp - dmg).max(max * floor_pct / 100).min(*hp);
+            }
+        }
+        // The Dire finish the tier-1 top tower over its last eight seconds.
+        let fall = self.world.tower_fall;
+        if (fall - 8..=fall).contains(&clock) {
+            if let Some(hp) = self.buildings.get_mut(TOWER1_TOP) {
+                *hp -= *hp / (fall - clock + 1);
             }
         }
     }
@@ -1410,6 +1534,7 @@ impl Sim {
         self.teleport(clock);
         self.beats(clock);
         self.roshan_second(clock);
+        self.world_events(clock);
         self.world(clock);
         self.level_ups();
         self.commands += if self.alive {
@@ -1483,7 +1608,7 @@ impl Sim {
             ("radiant_score", json!(self.radiant_score)),
             ("dire_score", json!(self.dire_score)),
             ("game_state", json!(f.state.as_str())),
-            ("paused", json!(false)),
+            ("paused", json!(f.paused)),
             ("win_team", json!(if f.win { "radiant" } else { "none" })),
             ("customgamename", json!("")),
             ("ward_purchase_cooldown", json!(self.ward_purchase_cooldown)),
@@ -1611,15 +1736,7 @@ impl Sim {
             .and_then(|s| SPELLS.get(s).map(|sp| (s, sp)))
         {
             Some((s, spell)) => {
-                let level = spell
-                    .orbs
-                    .iter()
-                    .zip(self.orbs)
-                    .filter(|(&need, _)| need > 0)
-                    .map(|(_, lvl)| lvl)
-                    .max()
-                    .unwrap_or(1)
-                    .max(1);
+                let level = spell_level(spell, &self.orbs);
                 ability(
                     spell.name,
                     level,
@@ -1666,10 +1783,13 @@ impl Sim {
         Value::Object(map)
     }
 
+    /// The Radiant's buildings; a destroyed one's key is gone, as in real bodies.
     fn buildings_json(&self) -> Value {
         let mut map = Map::new();
         for ((name, max), hp) in BUILDINGS.iter().zip(self.buildings) {
-            map.insert((*name).to_owned(), json!({"health": hp, "max_health": max}));
+            if hp > 0 {
+                map.insert((*name).to_owned(), json!({"health": hp, "max_health": max}));
+            }
         }
         Value::Object(map)
     }
@@ -1955,7 +2075,14 @@ mod tests {
                     .map_or(0, |m| m.values().filter_map(Value::as_i64).sum());
                 assert_eq!(sum, kills, "kill_list sums to kills");
                 let game_time = num(b, "/map/game_time");
-                assert!(game_time > last_game_time, "game_time advances");
+                if flag(b, "/map/paused") {
+                    assert_eq!(
+                        game_time, last_game_time,
+                        "game_time stands still in a pause"
+                    );
+                } else {
+                    assert!(game_time > last_game_time, "game_time advances");
+                }
                 last_game_time = game_time;
                 if b.pointer("/hero/health").is_some() {
                     let (h, mh) = (num(b, "/hero/health"), num(b, "/hero/max_health"));
@@ -2014,10 +2141,21 @@ mod tests {
             .map(|p| num(&p.body, "/map/clock_time"))
             .collect();
         assert_eq!(wins, vec![LAST_CLOCK + 1]);
-        let clocks: Vec<i64> = game
+        // One post per clock second, and the clock standing still while paused.
+        let mut clocks: Vec<i64> = game
             .iter()
             .map(|p| num(&p.body, "/map/clock_time"))
             .collect();
+        let paused: Vec<i64> = game
+            .iter()
+            .filter(|p| flag(&p.body, "/map/paused"))
+            .map(|p| num(&p.body, "/map/clock_time"))
+            .collect();
+        assert_eq!(paused.len(), PAUSE_POSTS);
+        assert!(paused
+            .iter()
+            .all(|&c| c == paused[0] && (56..=60).contains(&c)));
+        clocks.dedup();
         assert_eq!(clocks, (0..=LAST_CLOCK + 1).collect::<Vec<_>>());
     }
 
@@ -2093,7 +2231,10 @@ mod tests {
                     assert_eq!(b["abilities"], json!({}));
                 }
                 _ => {
-                    assert_eq!(keys(&b["buildings"]["radiant"]).len(), 18);
+                    // 18 until the tier-1 top tower falls, then its key is gone.
+                    let tower = b.pointer("/buildings/radiant/dota_goodguys_tower1_top");
+                    let expected = if tower.is_some() { 18 } else { 17 };
+                    assert_eq!(keys(&b["buildings"]["radiant"]).len(), expected);
                     if runtime {
                         assert_eq!(keys(&b["hero"]).len(), 36);
                         assert_eq!(keys(&b["abilities"]).len(), 6);
@@ -2127,43 +2268,81 @@ mod tests {
             .is_some_and(|a| a.iter().any(|e| e["event_type"] == kind))
     }
 
+    /// The entries of `kind` in a body's window matching `pick`.
+    fn entries<'a>(body: &'a Value, kind: &str) -> Vec<&'a Value> {
+        body.get("events")
+            .and_then(Value::as_array)
+            .map_or(Vec::new(), |a| {
+                a.iter().filter(|e| e["event_type"] == kind).collect()
+            })
+    }
+
     #[test]
     fn roshan_and_the_aegis_come_through_the_events_window() {
         for seed in (0..30).chain([7314, u64::MAX]) {
             let posts = player_match(seed);
-            let indexes = |kind: &str| -> Vec<usize> {
+            // Posts whose window holds an entry of `kind` with `field` == `value`.
+            let indexes = |kind: &str, field: &str, value: Value| -> Vec<usize> {
                 posts
                     .iter()
                     .enumerate()
-                    .filter(|(_, p)| has_entry(&p.body, kind))
+                    .filter(|(_, p)| entries(&p.body, kind).iter().any(|e| e[field] == value))
                     .map(|(i, _)| i)
                     .collect()
             };
-            let (killed, aegis) = (indexes("roshan_killed"), indexes("aegis_picked_up"));
+            let radiant = indexes("roshan_killed", "killed_by_team", json!("radiant"));
+            let dire = indexes("roshan_killed", "killed_by_team", json!("dire"));
+            let aegis = indexes("aegis_picked_up", "snatched", json!(false));
+            let denied: Vec<usize> = posts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| has_entry(&p.body, "aegis_denied"))
+                .map(|(i, _)| i)
+                .collect();
             // Each entry stays for 30 s of game time, in consecutive posts.
-            for seen in [&killed, &aegis] {
+            for seen in [&radiant, &dire, &aegis, &denied] {
                 assert!(seen.len() >= 25, "seed {seed}: {} posts", seen.len());
                 assert!(seen.windows(2).all(|w| w[1] == w[0] + 1), "seed {seed}");
             }
             assert!(
-                aegis.first() > killed.first(),
+                denied.first() > dire.first(),
+                "seed {seed}: the deny after Roshan"
+            );
+            assert!(
+                aegis.first() > radiant.first(),
                 "seed {seed}: the Aegis after Roshan"
             );
-            let first = &posts[killed[0]].body;
+            // The Dire's Roshan about 1:27, its Aegis denied by a teammate.
+            let first = &posts[dire[0]].body;
             let clock = num(first, "/map/clock_time");
+            assert!((84..=90).contains(&clock), "seed {seed}: Roshan at {clock}");
+            let entry = entries(first, "roshan_killed")[0];
+            assert!(matches!(entry["killer_player_id"].as_i64(), Some(5..=9)));
+            let deny = entries(&posts[denied[0]].body, "aegis_denied")[0];
+            assert!(matches!(deny["player_id"].as_i64(), Some(1..=4)), "{deny}");
+            let deny_clock = num(&posts[denied[0]].body, "/map/clock_time");
+            assert!((2..=3).contains(&(deny_clock - clock)), "seed {seed}");
+            // Back at least 180 s later: the Radiant's Roshan about 4:37.
+            let first = &posts[radiant[0]].body;
+            let clock2 = num(first, "/map/clock_time");
             assert!(
-                (274..=280).contains(&clock),
-                "seed {seed}: Roshan at {clock}"
+                (274..=280).contains(&clock2),
+                "seed {seed}: Roshan at {clock2}"
             );
-            let entry = &first["events"][0];
-            assert_eq!(entry["killed_by_team"], "radiant");
-            assert_eq!(entry["game_time"], json!(clock + GAME_TIME_OFFSET));
+            assert!(clock2 - clock >= 180, "seed {seed}: respawn");
+            let entry = entries(first, "roshan_killed")[0];
+            assert_eq!(entry["game_time"], json!(clock2 + GAME_TIME_OFFSET));
             assert!(matches!(entry["killer_player_id"].as_i64(), Some(1..=4)));
             // The window re-sends the same entries, newest first.
-            let last = &posts[killed[killed.len() - 1]].body;
-            assert_eq!(last["events"][1], *entry, "seed {seed}");
-            assert_eq!(last["events"][0]["event_type"], "aegis_picked_up");
-            assert_eq!(last["events"][0]["snatched"], false);
+            let last = &posts[radiant[radiant.len() - 1]].body;
+            let window = last["events"].as_array().cloned().unwrap_or_default();
+            let at = |kind: &str| window.iter().position(|e| e["event_type"] == kind);
+            assert_eq!(
+                window.get(at("roshan_killed").unwrap_or(usize::MAX)),
+                Some(entry),
+                "seed {seed}"
+            );
+            assert!(at("aegis_picked_up") < at("roshan_killed"), "seed {seed}");
             // Player mode never carries Roshan's state.
             assert!(posts
                 .iter()
@@ -2171,25 +2350,102 @@ mod tests {
         }
     }
 
+    /// Bounty runes, the tip, the pause and the falling tower, for many seeds.
     #[test]
-    fn the_engine_reads_one_roshan_kill_and_one_aegis() {
-        let mut engine = wardcast_engine::Engine::default();
-        let mut counts = std::collections::BTreeMap::<&str, usize>::new();
-        for post in player_match(7314) {
-            let bytes = serde_json::to_vec(&post.body).unwrap_or_default();
-            let Ok(state) = wardcast_gsi::parse(&bytes) else {
-                panic!("post at {} ms does not parse", post.at_ms);
-            };
-            let out = engine.process(state);
-            for e in &out.events {
-                *counts.entry(e.name).or_default() += 1;
+    fn runes_tip_pause_and_tower_for_every_seed() {
+        for seed in (0..30).chain([7314, u64::MAX]) {
+            let posts = player_match(seed);
+            let game: Vec<&Value> = posts
+                .iter()
+                .filter(|p| in_game(p))
+                .map(|p| &p.body)
+                .collect();
+            let mut runes = std::collections::BTreeSet::new();
+            let mut tips = std::collections::BTreeSet::new();
+            for b in &game {
+                for e in entries(b, "bounty_rune_pickup") {
+                    assert_eq!(e["team"], "radiant", "seed {seed}: own team's runes");
+                    assert!(matches!(e["player_id"].as_i64(), Some(1..=4)));
+                    runes.insert(e.to_string());
+                }
+                for e in entries(b, "tip") {
+                    assert_eq!(e["receiver_player_id"], 0);
+                    tips.insert(e.to_string());
+                }
             }
-            assert!(out.info.iter().all(|i| i.category != "roshan"));
+            assert_eq!(runes.len(), 3, "seed {seed}: runes {runes:?}");
+            assert_eq!(tips.len(), 1, "seed {seed}: tips {tips:?}");
+            // The pause: one run of posts, everything but the flag unchanged.
+            let paused: Vec<usize> = (0..game.len())
+                .filter(|&i| flag(game[i], "/map/paused"))
+                .collect();
+            assert_eq!(paused.len(), PAUSE_POSTS, "seed {seed}");
+            assert!(paused.windows(2).all(|w| w[1] == w[0] + 1));
+            let before = game[paused[0] - 1];
+            for &i in &paused {
+                let mut b = game[i].clone();
+                b["map"]["paused"] = json!(false);
+                b["provider"] = before["provider"].clone();
+                assert_eq!(&b, before, "seed {seed}: nothing moves while paused");
+            }
+            // The tier-1 top tower falls once, about 3:54, and stays gone.
+            let gone: Vec<i64> = game
+                .iter()
+                .filter(|b| {
+                    b.pointer("/buildings/radiant/dota_goodguys_tower1_top")
+                        .is_none()
+                })
+                .map(|b| num(b, "/map/clock_time"))
+                .collect();
+            let fell = gone.first().copied().unwrap_or(0);
+            assert!((232..=236).contains(&fell), "seed {seed}: fell at {fell}");
+            assert_eq!(gone.len() as i64, LAST_CLOCK + 2 - fell, "seed {seed}");
+            // Health only ever goes down.
+            for w in game.windows(2) {
+                let hp = |b: &Value| {
+                    b.pointer("/buildings/radiant/dota_goodguys_tower1_top/health")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0)
+                };
+                assert!(hp(w[1]) <= hp(w[0]), "seed {seed}: tower health rose");
+            }
         }
-        assert_eq!(counts.get("roshan_killed"), Some(&1));
-        assert_eq!(counts.get("aegis_picked_up"), Some(&1));
-        assert_eq!(counts.get("kill"), Some(&7));
-        assert_eq!(counts.get("match_ended"), Some(&1));
+    }
+
+    #[test]
+    fn the_engine_reads_every_entry_of_the_window_once() {
+        for seed in [7314, 1, 2] {
+            let mut engine = wardcast_engine::Engine::default();
+            let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+            let mut last_score = 0;
+            for post in player_match(seed) {
+                let bytes = serde_json::to_vec(&post.body).unwrap_or_default();
+                let Ok(state) = wardcast_gsi::parse(&bytes) else {
+                    panic!("post at {} ms does not parse", post.at_ms);
+                };
+                let out = engine.process(state);
+                for e in &out.events {
+                    *counts.entry(e.name).or_default() += 1;
+                }
+                assert!(out.info.iter().all(|i| i.category != "roshan"));
+                if let Some(map) = post.body.get("map") {
+                    last_score = num(map, "/radiant_score") + num(map, "/dire_score");
+                }
+            }
+            let count = |name: &str| counts.get(name).copied().unwrap_or(0);
+            assert_eq!(count("roshan_killed"), 2, "seed {seed}");
+            assert_eq!(count("aegis_picked_up"), 1, "seed {seed}");
+            assert_eq!(count("aegis_denied"), 1, "seed {seed}");
+            assert_eq!(count("bounty_rune_pickup"), 3, "seed {seed}");
+            assert_eq!(count("tip"), 1, "seed {seed}");
+            assert_eq!(count("game_paused"), 1, "seed {seed}");
+            assert_eq!(count("game_unpaused"), 1, "seed {seed}");
+            assert_eq!(count("building_destroyed"), 1, "seed {seed}");
+            assert_eq!(count("kill"), 7, "seed {seed}");
+            assert_eq!(count("match_ended"), 1, "seed {seed}");
+            // One kill-feed line per hero kill of the match, plus the buyback.
+            assert_eq!(count("kill_feed"), last_score as usize + 1, "seed {seed}");
+        }
     }
 
     /// One line per notable change; run with `--nocapture` to read the match.

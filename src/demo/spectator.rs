@@ -27,6 +27,11 @@
 //! `roshan` section; and `events`, the game's sliding window (newest first, at
 //! most 16 entries, each re-sent for 30 s of game time).
 //!
+//! The Dire mid is always Invoker (the seed picks the other nine heroes): his
+//! Invoke puts a spell into `ability3` and moves the one there to `ability4`,
+//! in lane every 18-35 s and in his fights, so the slots change their names
+//! as in real bodies.
+//!
 //! The beats, each moved a few seconds by the seed: bounty runes at 0:00, 3:00
 //! and 6:00 (one pickup per side); first blood about 1:15 and a tip from the
 //! killer to the victim; a lane pickoff about 2:00; the Radiant mid killing a
@@ -37,7 +42,10 @@
 //! a pause of five posts about 4:10; fights about 4:45, 5:35 (the Radiant
 //! tier-1 bottom tower falls), 6:50 (a Radiant double kill, a Dire buyback)
 //! and 8:20 (a team wipe), and a second pickoff about 6:20; night at 5:00;
-//! the Radiant push from 8:25 that ends the match at 9:30.
+//! about 7:54, Roshan back, the Dire killing him and the Radiant mid or
+//! position 4, arriving at the pit, denying the Aegis two seconds later
+//! (Roshan's state `respawn_base` again to the end); the Radiant push from
+//! 8:25 that ends the match at 9:30.
 //!
 //! Every kill is one player's kill, one enemy's death (with `kill_list`), an
 //! assist for each teammate in the fight and a point of team score, so
@@ -50,14 +58,16 @@
 //!
 //! As in the player demo, the only source of variety is the splitmix64
 //! generator seeded by the caller: [`spectator_match`] is a pure function of
-//! its seed. The seed picks the heroes and bans, moves the beats and varies
-//! last hits, damage, movement, casts, item use and the lane pickoffs.
+//! its seed. The seed picks the heroes (all but the Dire mid) and the bans,
+//! moves the beats and varies last hits, damage, movement, casts, item use,
+//! Invoker's spells and the lane pickoffs.
 
 use serde_json::{json, Map, Value};
 
 use super::common::{
-    distance, menu_body, obj, percent, provider, DemoPost, EventLog, GameState, Recorder, Rng,
-    AUTH_TOKEN, XP_TABLE,
+    distance, kill_feed, menu_body, obj, percent, provider, spell_level, DemoPost, EventLog,
+    GameState, Recorder, Rng, AUTH_TOKEN, COLD_SNAP, FIGHT_SPELLS, INVOKE_COOLDOWN, SPELLS,
+    XP_TABLE,
 };
 
 /// Generates the whole spectated match. The same seed always gives the same posts.
@@ -170,6 +180,8 @@ const PREGAME_FROM: i64 = -30;
 const END: i64 = 570;
 /// Posts the pause lasts.
 const PAUSE_POSTS: usize = 5;
+/// Mixed into the seed for Invoker's own generator.
+const INVOKER_SALT: u64 = 0x494E_564F_4B45_0003;
 /// Day and night each last five minutes.
 const DAY_LENGTH: i64 = 300;
 /// Roshan's base and variable respawn windows, compressed from 480 and 180.
@@ -245,7 +257,11 @@ struct HeroDef {
     class: &'static str,
     health: i64,
     mana: i64,
+    /// Three basic abilities and the ultimate; for Invoker the three orbs and
+    /// Invoke, with the two invoked spells' slots between them.
     abilities: [AbilityDef; 4],
+    /// Invoker: his Invoke puts spells into `ability3` and `ability4`.
+    invoker: bool,
 }
 
 const fn hero(
@@ -261,8 +277,26 @@ const fn hero(
         health,
         mana,
         abilities,
+        invoker: false,
     }
 }
+
+/// The Dire mid of every spectated match, so the observer always sees an
+/// ability slot change its name: Invoke puts a spell into `ability3` and moves
+/// the one there to `ability4` (`hero_ability_changed`).
+const INVOKER: HeroDef = HeroDef {
+    id: 74,
+    class: "invoker",
+    health: 560,
+    mana: 303,
+    abilities: [
+        active("invoker_quas", 0, 0),
+        active("invoker_wex", 0, 0),
+        active("invoker_exort", 0, 0),
+        ult("invoker_invoke", 0, INVOKE_COOLDOWN),
+    ],
+    invoker: true,
+};
 
 const CARRIES: [HeroDef; 6] = [
     hero(
@@ -511,13 +545,12 @@ const SUPPORTS: [HeroDef; 5] = [
 ];
 
 /// Heroes that are only ever banned: `(class, id)`.
-const BAN_ONLY: [(&str, i64); 16] = [
+const BAN_ONLY: [(&str, i64); 15] = [
     ("pudge", 14),
     ("storm_spirit", 17),
     ("tidehunter", 29),
     ("enigma", 33),
     ("tinker", 34),
-    ("invoker", 74),
     ("rubick", 86),
     ("shredder", 98),
     ("dark_willow", 119),
@@ -930,6 +963,9 @@ struct Plan {
     roshan_kill: i64,
     aegis: i64,
     roshan_spawn: i64,
+    /// The Dire's kill of the respawned Roshan, and the Radiant's deny of its Aegis.
+    dire_roshan: i64,
+    aegis_deny: i64,
     pause: i64,
     /// The Dire buyback: who may buy back, at which second.
     buyback: (usize, i64),
@@ -953,7 +989,10 @@ impl Plan {
         let pickoff2 = even(376, 4);
         let f5 = even(412, 3);
         let f6 = even(496, 2);
-        let roshan_spawn = roshan_kill + ROSHAN_BASE + even(10, 35);
+        // Back within 46 s of the variable window, so that the Dire can take
+        // him again before the team wipe.
+        let roshan_spawn = roshan_kill + ROSHAN_BASE + even(10, 18);
+        let dire_roshan = f6 - 24;
 
         // The lane pickoffs go either way.
         let (k1, v1) = if rng.chance(1, 2) { (2, 5) } else { (5, 2) };
@@ -1042,6 +1081,8 @@ impl Plan {
             roshan_kill,
             aegis: roshan_kill + 4,
             roshan_spawn,
+            dire_roshan,
+            aegis_deny: dire_roshan + 2,
             pause,
             buyback: (5, f5 + 5),
             fights,
@@ -1054,6 +1095,32 @@ impl Plan {
         self.fights
             .iter()
             .find(|f| f.start - 8 <= clock && clock <= f.end())
+    }
+
+    /// Roshan's deaths, each with when he is back (the second one after the
+    /// match ends): `(killed at, alive again at)`.
+    fn roshans(&self) -> [(i64, i64); 2] {
+        [
+            (self.roshan_kill, self.roshan_spawn),
+            (
+                self.dire_roshan,
+                self.dire_roshan + ROSHAN_BASE + ROSHAN_VARIABLE,
+            ),
+        ]
+    }
+
+    /// Whether hero `i` is on the way to (or in) Roshan's pit: the Radiant
+    /// for their kill; the Dire for theirs, with the Radiant mid and
+    /// position 4 arriving as he falls to deny the Aegis.
+    fn roshan_trip(&self, i: usize, clock: i64) -> bool {
+        let near = |at: i64, before: i64, after: i64| (at - before..=at + after).contains(&clock);
+        match Team::of(i) {
+            Team::Radiant => {
+                near(self.roshan_kill, 14, 4)
+                    || ([1, 3].contains(&i) && near(self.dire_roshan, 6, 4))
+            }
+            Team::Dire => near(self.dire_roshan, 14, 2),
+        }
     }
 }
 
@@ -1113,6 +1180,11 @@ struct Hero {
     attributes_level: i64,
     ability_levels: [i64; 4],
     cooldowns: [i64; 4],
+    /// Invoker only: the spells in `ability3` and `ability4` (indexes into
+    /// `SPELLS`), their cooldowns, and when he next invokes in lane.
+    invoked: [Option<usize>; 2],
+    spell_cooldowns: [i64; SPELLS.len()],
+    next_invoke: i64,
 
     // items
     inventory: [Option<Item>; 9],
@@ -1174,8 +1246,12 @@ impl Hero {
             smoked: false,
             heal_left: 0,
             attributes_level: 0,
-            ability_levels: [0; 4],
+            // Invoke is level 1 from the start and takes no points.
+            ability_levels: [0, 0, 0, i64::from(def.invoker)],
             cooldowns: [0; 4],
+            invoked: [None; 2],
+            spell_cooldowns: [0; SPELLS.len()],
+            next_invoke: 8,
             inventory: [None; 9],
             stash: [None; 6],
             teleport: None,
@@ -1328,6 +1404,18 @@ impl Hero {
 
     fn skill(&mut self) {
         let level = self.level;
+        if self.def.invoker {
+            // Every point goes to an orb, evenly, up to level 7 each.
+            let cap = ((level + 1) / 2).min(7);
+            let pick = (0..3)
+                .filter(|&a| self.ability_levels[a] < cap)
+                .min_by_key(|&a| (self.ability_levels[a], a));
+            match pick {
+                Some(a) => self.ability_levels[a] += 1,
+                None => self.attributes_level += 1,
+            }
+            return;
+        }
         let ult_due = self.ability_levels[3] < level / 6;
         // Supports take an early point in attributes.
         if self.role >= 3 && level == 4 {
@@ -1392,6 +1480,98 @@ impl Hero {
         true
     }
 
+    /// Invoker: whether his orbs make `spell` (each orb it needs has a level).
+    fn spell_known(&self, spell: usize) -> bool {
+        SPELLS.get(spell).is_some_and(|s| {
+            s.orbs
+                .iter()
+                .zip(&self.ability_levels)
+                .all(|(&need, &level)| need == 0 || level > 0)
+        })
+    }
+
+    fn spell_ready(&self, spell: usize) -> bool {
+        let mana = SPELLS.get(spell).map_or(i64::MAX, |s| s.mana);
+        self.can_act()
+            && self.silence_left == 0
+            && self.spell_cooldowns.get(spell) == Some(&0)
+            && self.mana >= mana
+    }
+
+    /// Invoke puts `spell` into `ability3`; the old one moves to `ability4`
+    /// (a spell already in `ability4` swaps with it).
+    fn invoke(&mut self, spell: usize) -> bool {
+        if !self.def.invoker
+            || !self.ability_ready(3)
+            || self.invoked[0] == Some(spell)
+            || !self.spell_known(spell)
+        {
+            return false;
+        }
+        self.invoked = [Some(spell), self.invoked[0]];
+        self.cooldowns[3] = INVOKE_COOLDOWN;
+        self.commands += 1;
+        true
+    }
+
+    /// Casts an invoked spell; true when it went off.
+    fn cast_spell(&mut self, spell: usize) -> bool {
+        if !self.invoked.contains(&Some(spell)) || !self.spell_ready(spell) {
+            return false;
+        }
+        let Some(s) = SPELLS.get(spell) else {
+            return false;
+        };
+        self.mana -= s.mana;
+        if let Some(cd) = self.spell_cooldowns.get_mut(spell) {
+            *cd = s.cooldown;
+        }
+        self.commands += 1;
+        true
+    }
+
+    /// Invoker's second in a fight: Cold Snap first, then what sits in his
+    /// slots, invoking a fight spell when neither is ready.
+    fn invoker_fight(&mut self, step: i64, rng: &mut Rng) {
+        if step == 0 && !self.invoked.contains(&Some(COLD_SNAP)) && self.invoke(COLD_SNAP) {
+            return;
+        }
+        for spell in self.invoked.into_iter().flatten() {
+            if self.cast_spell(spell) {
+                self.hero_damage += rng.range(80, 200) + 10 * self.level;
+                return;
+            }
+        }
+        let pick = FIGHT_SPELLS.into_iter().find(|&s| {
+            !self.invoked.contains(&Some(s)) && self.spell_known(s) && self.spell_ready(s)
+        });
+        if let Some(spell) = pick {
+            self.invoke(spell);
+        }
+    }
+
+    /// Invoker in lane: a new spell every 18-35 s, now and then a harass.
+    fn invoker_lane(&mut self, clock: i64, rng: &mut Rng) {
+        if clock >= self.next_invoke {
+            let candidates: Vec<usize> = (0..SPELLS.len())
+                .filter(|&s| self.spell_known(s) && self.invoked[0] != Some(s))
+                .collect();
+            let pick = candidates.get(rng.index(candidates.len())).copied();
+            if pick.is_some_and(|spell| self.invoke(spell)) {
+                self.next_invoke = clock + rng.range(18, 35);
+            }
+        } else if rng.chance(1, 10) {
+            let harass = self
+                .invoked
+                .into_iter()
+                .flatten()
+                .find(|&s| s != COLD_SNAP && self.spell_ready(s));
+            if harass.is_some_and(|spell| self.cast_spell(spell)) {
+                self.hero_damage += rng.range(40, 120);
+            }
+        }
+    }
+
     fn add_stick_charge(&mut self) {
         if let Some(stick) = self.item_mut(ItemKind::MagicStick) {
             stick.charges = Some(stick.charges.unwrap_or(0).saturating_add(1).min(10));
@@ -1401,6 +1581,7 @@ impl Hero {
     fn tick_timers(&mut self) {
         let dec = |x: &mut i64| *x = (*x - 1).max(0);
         self.cooldowns.iter_mut().for_each(dec);
+        self.spell_cooldowns.iter_mut().for_each(dec);
         for item in self.inventory.iter_mut().flatten() {
             dec(&mut item.cooldown);
         }
@@ -1518,6 +1699,8 @@ struct DraftAction {
 
 struct Sim {
     rng: Rng,
+    /// Invoker's spell choices: a generator of their own.
+    invoker_rng: Rng,
     plan: Plan,
     draft: Vec<DraftAction>,
     heroes: Vec<Hero>,
@@ -1553,6 +1736,7 @@ impl Sim {
         });
         Self {
             rng,
+            invoker_rng: Rng(seed ^ INVOKER_SALT),
             plan,
             draft,
             heroes,
@@ -1647,6 +1831,7 @@ impl Sim {
         self.courier_and_tip(clock);
         self.roshan_second(clock);
         self.fight_second(clock);
+        self.invoker_second(clock);
         self.sieges(clock);
         for i in 0..self.heroes.len() {
             self.hero_second(i, clock);
@@ -1686,7 +1871,7 @@ impl Sim {
                         "generic_event",
                         vec![(
                             "data",
-                            kill_feed("CHAT_MESSAGE_BUYBACK", cost, &[h.index], clock),
+                            kill_feed("CHAT_MESSAGE_BUYBACK", cost, &[h.index as i64], clock),
                         )],
                     );
                     continue;
@@ -1797,47 +1982,48 @@ impl Sim {
     }
 
     fn roshan_second(&mut self, clock: i64) {
-        let kill = self.plan.roshan_kill;
         if clock == self.plan.roshan_spawn {
             self.roshan_health = roshan_max_health(clock);
         }
-        if (kill - 12..kill).contains(&clock) {
-            let max = roshan_max_health(clock);
-            self.roshan_health = (self.roshan_health - max / 12).max(max / 20);
-            // Roshan hits back at whoever is in the pit.
-            for i in Team::Radiant.players() {
-                let Sim { heroes, rng, .. } = self;
-                let h = &mut heroes[i];
-                if h.alive && distance(h.pos, ROSHAN_PIT) < 1200 {
-                    let dmg = rng.range(15, 45);
-                    h.take_damage(dmg, 40);
+        let game_time = self.game_time();
+        for (kill, team) in [
+            (self.plan.roshan_kill, Team::Radiant),
+            (self.plan.dire_roshan, Team::Dire),
+        ] {
+            if (kill - 12..kill).contains(&clock) {
+                let max = roshan_max_health(clock);
+                self.roshan_health = (self.roshan_health - max / 12).max(max / 20);
+                // Roshan hits back at whoever of the team is in the pit.
+                for i in team.players() {
+                    let Sim { heroes, rng, .. } = self;
+                    let h = &mut heroes[i];
+                    if h.alive && distance(h.pos, ROSHAN_PIT) < 1200 {
+                        let dmg = rng.range(15, 45);
+                        h.take_damage(dmg, 40);
+                    }
                 }
             }
-        }
-        let game_time = self.game_time();
-        if clock == kill {
-            self.roshan_health = 0;
-            // The last hit: the offlaner if in the pit, else whoever is.
-            let in_pit = |h: &Hero| h.alive && distance(h.pos, ROSHAN_PIT) < 1200;
-            let killer = [2, 0, 1, 3, 4]
-                .into_iter()
-                .find(|&i| in_pit(&self.heroes[i]))
-                .or_else(|| [2, 0, 1, 3, 4].into_iter().find(|&i| self.heroes[i].alive))
-                .unwrap_or(2);
-            for i in Team::Radiant.players() {
-                let h = &mut self.heroes[i];
-                h.reliable += 135;
-                h.from_shared += 135;
-                h.xp += 200;
+            if clock == kill {
+                self.roshan_health = 0;
+                // The last hit: the offlaner if in the pit, else whoever is.
+                let start = team.players().start;
+                let order = [2, 0, 1, 3, 4].map(|n| start + n);
+                let killer = self.in_pit_first(&order).unwrap_or(start + 2);
+                for i in team.players() {
+                    let h = &mut self.heroes[i];
+                    h.reliable += 135;
+                    h.from_shared += 135;
+                    h.xp += 200;
+                }
+                self.events.push(
+                    game_time,
+                    "roshan_killed",
+                    vec![
+                        ("killed_by_team", json!(team.name())),
+                        ("killer_player_id", json!(killer)),
+                    ],
+                );
             }
-            self.events.push(
-                game_time,
-                "roshan_killed",
-                vec![
-                    ("killed_by_team", json!("radiant")),
-                    ("killer_player_id", json!(killer)),
-                ],
-            );
         }
         if clock == self.plan.aegis {
             let picker = [0, 2, 1, 3, 4]
@@ -1854,6 +2040,26 @@ impl Sim {
                 vec![("player_id", json!(picker)), ("snatched", json!(false))],
             );
         }
+        if clock == self.plan.aegis_deny {
+            // The Radiant arrive as Roshan falls: one of them denies the Aegis.
+            let denier = self.in_pit_first(&[1, 3, 0, 2, 4]).unwrap_or(1);
+            self.events.push(
+                game_time,
+                "aegis_denied",
+                vec![("player_id", json!(denier))],
+            );
+        }
+    }
+
+    /// The first of `order` alive in Roshan's pit, else the first alive.
+    fn in_pit_first(&self, order: &[usize]) -> Option<usize> {
+        let alive = |i: usize| self.heroes.get(i).is_some_and(|h| h.alive);
+        let in_pit = |i: usize| alive(i) && distance(self.heroes[i].pos, ROSHAN_PIT) < 1200;
+        order
+            .iter()
+            .copied()
+            .find(|&i| in_pit(i))
+            .or_else(|| order.iter().copied().find(|&i| alive(i)))
     }
 
     fn aegis_expiry(&mut self, clock: i64) {
@@ -1934,7 +2140,8 @@ impl Sim {
                     }
                 }
             }
-            if rng.chance(1, 2) {
+            // Invoker's spells are his own routine (`invoker_second`).
+            if rng.chance(1, 2) && !h.def.invoker {
                 let order = [3, 0, 1, 2];
                 if let Some(a) = order.into_iter().find(|&a| h.ability_ready(a)) {
                     h.cast(a);
@@ -1972,6 +2179,31 @@ impl Sim {
         }
         for k in kills {
             self.scripted_kill(k, &members, clock);
+        }
+    }
+
+    /// Invoker's spells: cast and invoked in his fights, invoked in lane.
+    fn invoker_second(&mut self, clock: i64) {
+        for i in 0..self.heroes.len() {
+            if !self.heroes[i].def.invoker {
+                continue;
+            }
+            let fighting = self
+                .plan
+                .fight_at(clock)
+                .filter(|f| f.members.contains(&i) && clock >= f.start)
+                .map(|f| f.start);
+            let Sim {
+                heroes,
+                invoker_rng,
+                ..
+            } = self;
+            let h = &mut heroes[i];
+            match fighting {
+                Some(start) => h.invoker_fight(clock - start, invoker_rng),
+                None if clock >= 0 => h.invoker_lane(clock, invoker_rng),
+                None => {}
+            }
         }
     }
 
@@ -2048,7 +2280,8 @@ impl Sim {
             h.from_shared += gold;
             h.xp += 60 + 15 * victim_level;
         }
-        let data = kill_feed("CHAT_MESSAGE_HERO_KILL", bounty, &[victim, killer], clock);
+        let ids = [victim as i64, killer as i64];
+        let data = kill_feed("CHAT_MESSAGE_HERO_KILL", bounty, &ids, clock);
         self.events
             .push(game_time, "generic_event", vec![("data", data)]);
         self.camera = killer;
@@ -2121,8 +2354,7 @@ impl Sim {
             .plan
             .fight_at(clock)
             .is_some_and(|f| f.members.contains(&i));
-        let roshan_trip = Team::of(i) == Team::Radiant
-            && (self.plan.roshan_kill - 14..=self.plan.roshan_kill + 4).contains(&clock);
+        let roshan_trip = self.plan.roshan_trip(i, clock);
         let reserve = if i == self.plan.buyback.0 && clock >= 200 {
             800
         } else {
@@ -2197,7 +2429,7 @@ impl Sim {
             if rng.chance(1, 8) {
                 h.add_stick_charge();
             }
-            if matches!(h.role, 1 | 2) && rng.chance(1, 12) && h.cast(0) {
+            if matches!(h.role, 1 | 2) && rng.chance(1, 12) && !h.def.invoker && h.cast(0) {
                 h.hero_damage += rng.range(40, 120);
             }
         }
@@ -2347,9 +2579,18 @@ impl Sim {
     }
 
     fn roshan_state(&self, clock: i64) -> (&'static str, i64) {
-        let kill = self.plan.roshan_kill;
+        // The latest death so far decides.
+        let last = self
+            .plan
+            .roshans()
+            .into_iter()
+            .rev()
+            .find(|&(kill, _)| kill <= clock);
+        let Some((kill, spawn)) = last else {
+            return ("alive", 0);
+        };
         let base_end = kill + ROSHAN_BASE;
-        if clock < kill || clock >= self.plan.roshan_spawn {
+        if clock >= spawn {
             ("alive", 0)
         } else if clock < base_end {
             ("respawn_base", base_end - clock)
@@ -2591,6 +2832,9 @@ impl Sim {
 }
 
 fn abilities_json(h: &Hero) -> Value {
+    if h.def.invoker {
+        return invoker_abilities_json(h);
+    }
     let mut map = Map::new();
     for (a, def) in h.def.abilities.iter().enumerate() {
         map.insert(
@@ -2606,6 +2850,60 @@ fn abilities_json(h: &Hero) -> Value {
             ]),
         );
     }
+    Value::Object(map)
+}
+
+/// Invoker's six slots, as real bodies have them: the three orbs, the two
+/// invoked spells (`invoker_empty1`/`invoker_empty2` before the first Invoke),
+/// Invoke.
+fn invoker_abilities_json(h: &Hero) -> Value {
+    let ability = |name: &str, level: i64, can_cast: bool, passive: bool, cd: i64, ult: bool| {
+        obj([
+            ("name", json!(name)),
+            ("level", json!(level)),
+            ("can_cast", json!(can_cast)),
+            ("passive", json!(passive)),
+            ("ability_active", json!(true)),
+            ("cooldown", json!(cd)),
+            ("ultimate", json!(ult)),
+        ])
+    };
+    let mut map = Map::new();
+    for a in 0..3 {
+        let def = &h.def.abilities[a];
+        let level = h.ability_levels[a];
+        map.insert(
+            format!("ability{a}"),
+            ability(def.name, level, h.ability_ready(a), false, 0, false),
+        );
+    }
+    for (n, empty) in [(0, "invoker_empty1"), (1, "invoker_empty2")] {
+        let slot = h.invoked[n].and_then(|s| SPELLS.get(s).map(|spell| (s, spell)));
+        let value = match slot {
+            Some((s, spell)) => ability(
+                spell.name,
+                spell_level(spell, &h.ability_levels[..3]),
+                h.spell_ready(s),
+                false,
+                h.spell_cooldowns[s],
+                false,
+            ),
+            None => ability(empty, 0, false, true, 0, false),
+        };
+        map.insert(format!("ability{}", n + 3), value);
+    }
+    let invoke = &h.def.abilities[3];
+    map.insert(
+        "ability5".into(),
+        ability(
+            invoke.name,
+            h.ability_levels[3],
+            h.ability_ready(3),
+            false,
+            h.cooldowns[3],
+            true,
+        ),
+    );
     Value::Object(map)
 }
 
@@ -2638,23 +2936,6 @@ fn first_alive(heroes: &[Hero], team: Team) -> Option<usize> {
         .find(|&i| heroes.get(i).is_some_and(|h| h.alive))
 }
 
-/// A `generic_event`'s `data`: the kill-feed message as JSON text, with the
-/// ids it names (`playerid1` = victim, `playerid2` = killer for a hero kill)
-/// and -1 for the unused ones.
-fn kill_feed(kind: &str, value: i64, players: &[usize], clock: i64) -> Value {
-    let mut map = Map::new();
-    map.insert("type".into(), json!(kind));
-    map.insert("value".into(), json!(value));
-    for n in 0..6 {
-        let id = players.get(n).map_or(-1, |&p| p as i64);
-        map.insert(format!("playerid{}", n + 1), json!(id));
-    }
-    // The message's own clock has a fraction: a tenth past the second.
-    let tenths = (clock.unsigned_abs() % 7 + 1) as f64 / 10.0;
-    map.insert("time".into(), json!(clock as f64 + tenths));
-    Value::String(Value::Object(map).to_string())
-}
-
 /// The draft: who plays which hero, and the 24 actions in order.
 fn draft(rng: &mut Rng) -> (Vec<Hero>, Vec<DraftAction>) {
     let mut carries: Vec<&'static HeroDef> = CARRIES.iter().collect();
@@ -2673,7 +2954,7 @@ fn draft(rng: &mut Rng) -> (Vec<Hero>, Vec<DraftAction>) {
         supports[0],
         supports[1],
         carries[1],
-        mids[1],
+        &INVOKER,
         offlaners[1],
         supports[2],
         supports[3],
@@ -2684,9 +2965,10 @@ fn draft(rng: &mut Rng) -> (Vec<Hero>, Vec<DraftAction>) {
         .map(|(i, def)| Hero::new(i, def))
         .collect();
 
+    // The mid Invoker displaced may be banned instead: the pool keeps its size.
     let mut bannable: Vec<(&'static str, i64)> = carries[2..]
         .iter()
-        .chain(&mids[2..])
+        .chain(&mids[1..])
         .chain(&offlaners[2..])
         .chain(&supports[4..])
         .map(|d| (d.class, d.id))

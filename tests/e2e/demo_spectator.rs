@@ -153,6 +153,7 @@ async fn every_payload_of_a_whole_spectated_match_matches_its_schema() {
     for name in [
         "roshan_killed",
         "aegis_picked_up",
+        "aegis_denied",
         "bounty_rune_pickup",
         "courier_killed",
         "tip",
@@ -163,6 +164,7 @@ async fn every_payload_of_a_whole_spectated_match_matches_its_schema() {
         "hero_boughtback",
         "hero_item_consumed",
         "hero_ability_used",
+        "hero_ability_changed",
         "ward_purchase_cooldown_changed",
     ] {
         assert!(names.contains(name), "no {name} in {names:?}");

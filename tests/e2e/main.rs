@@ -8,6 +8,7 @@ mod util;
 mod bad_input;
 mod binary;
 mod dashboard;
+mod demo_coverage;
 mod demo_spectator;
 mod examples;
 mod features;

@@ -354,7 +354,8 @@ fn the_scripted_beats_happen_for_every_seed() {
             );
         }
 
-        // Roshan: alive → respawn_base → respawn_variable → alive.
+        // Roshan: alive → respawn_base → respawn_variable → alive, then the
+        // Dire kill him again (he is not back before the end).
         let mut roshan: Vec<&str> = Vec::new();
         for b in &game {
             let s = text(b, "/map/roshan_state");
@@ -366,7 +367,13 @@ fn the_scripted_beats_happen_for_every_seed() {
         }
         assert_eq!(
             roshan,
-            ["alive", "respawn_base", "respawn_variable", "alive"],
+            [
+                "alive",
+                "respawn_base",
+                "respawn_variable",
+                "alive",
+                "respawn_base"
+            ],
             "seed {seed}"
         );
         let killed_at = game.iter().position(|b| has_event(b, "roshan_killed"));
@@ -386,6 +393,52 @@ fn the_scripted_beats_happen_for_every_seed() {
                 .is_some_and(|s| s.contains("item_aegis"))
         });
         assert!(holder, "seed {seed}: the Aegis is carried");
+        // The Dire's Roshan: the Radiant deny its Aegis two seconds later.
+        let entry = |kind: &str, b: &Value| -> Option<Value> {
+            events(b).iter().find(|e| e["event_type"] == kind).cloned()
+        };
+        let dire_kill = game.iter().find_map(|b| {
+            events(b)
+                .iter()
+                .find(|e| e["event_type"] == "roshan_killed" && e["killed_by_team"] == "dire")
+                .cloned()
+        });
+        let deny = game.iter().find_map(|b| entry("aegis_denied", b));
+        let (Some(dire_kill), Some(deny)) = (dire_kill, deny) else {
+            panic!("seed {seed}: no Dire Roshan with the Aegis denied");
+        };
+        assert!(matches!(
+            dire_kill["killer_player_id"].as_i64(),
+            Some(5..=9)
+        ));
+        assert!(matches!(deny["player_id"].as_i64(), Some(0..=4)), "{deny}");
+        assert_eq!(
+            num(&deny, "/game_time") - num(&dire_kill, "/game_time"),
+            2,
+            "seed {seed}"
+        );
+        let deny_clock = num(&deny, "/game_time") - GAME_TIME_OFFSET;
+        assert!(
+            (460..490).contains(&deny_clock),
+            "seed {seed}: the deny at {deny_clock}"
+        );
+
+        // The Dire mid is Invoker: Invoke renames his ability3 and ability4.
+        let slot = |b: &Value, n: usize| {
+            text(b, &format!("/abilities/team3/player6/ability{n}/name")).to_string()
+        };
+        let mut spells = BTreeSet::new();
+        for b in &game {
+            assert_eq!(text(b, &hero_ptr(6, "name")), "npc_dota_hero_invoker");
+            assert_eq!(slot(b, 5), "invoker_invoke");
+            for n in [3, 4] {
+                spells.insert(slot(b, n));
+            }
+        }
+        assert!(
+            spells.len() >= 5 && spells.contains("invoker_empty2"),
+            "seed {seed}: {spells:?}"
+        );
 
         // The events window: newest first, at most 16 entries, 30 s long.
         for b in &bodies {
@@ -587,6 +640,8 @@ fn the_engine_sees_every_spectator_feature() {
             "hero_attributes_skilled",
             "hero_ability_used",
             "hero_ability_cooldown_changed",
+            "hero_ability_changed",
+            "aegis_denied",
             "hero_item_changed",
             "hero_item_used",
             "hero_item_consumed",
@@ -608,8 +663,9 @@ fn the_engine_sees_every_spectator_feature() {
                 );
             }
         }
-        assert_eq!(seen.events.get("roshan_killed"), Some(&1), "seed {seed}");
+        assert_eq!(seen.events.get("roshan_killed"), Some(&2), "seed {seed}");
         assert_eq!(seen.events.get("aegis_picked_up"), Some(&1), "seed {seed}");
+        assert_eq!(seen.events.get("aegis_denied"), Some(&1), "seed {seed}");
         assert_eq!(seen.events.get("courier_killed"), Some(&1), "seed {seed}");
         assert_eq!(seen.events.get("tip"), Some(&1), "seed {seed}");
         assert_eq!(
@@ -672,7 +728,8 @@ fn the_demo_loop_starts_each_round_as_a_new_match() {
         .collect();
     let seen = run_engine(&two_rounds);
     assert_eq!(seen.events.get("match_ended"), Some(&2));
-    assert_eq!(seen.events.get("roshan_killed"), Some(&2));
+    assert_eq!(seen.events.get("roshan_killed"), Some(&4));
+    assert_eq!(seen.events.get("aegis_denied"), Some(&2));
 }
 
 /// One line per notable change; run with `--nocapture` to read the match.

@@ -1,0 +1,100 @@
+//! The demo matches exercise every supported feature: each of their event
+//! names fires at least once per loop, run through the real engine. The demo
+//! is what overlay authors build against without the game, so a feature that
+//! never fires in it is a feature they cannot see working.
+
+use std::collections::BTreeSet;
+
+use wardcast::DemoMode;
+use wardcast_engine::{Engine, Support, CATALOGUE};
+
+/// Every event name and every info `category.key` one loop of `mode` fires.
+fn fired(mode: DemoMode, seed: u64) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut engine = Engine::default();
+    let (mut events, mut info) = (BTreeSet::new(), BTreeSet::new());
+    for post in mode.posts(seed) {
+        let body = serde_json::to_vec(&post.body).expect("json");
+        let state = wardcast_gsi::parse(&body).expect("demo bodies parse");
+        let out = engine.process(state);
+        events.extend(out.events.iter().map(|e| e.name.to_string()));
+        info.extend(
+            out.info
+                .iter()
+                .filter(|c| !c.value.is_null())
+                .map(|c| format!("{}.{}", c.category, c.key)),
+        );
+    }
+    (events, info)
+}
+
+/// The supported event names of the catalogue, less those `mode` cannot
+/// produce (with why), and the supported info keys likewise.
+fn expected(absent_events: &[&str], absent_info: &[&str]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut events = BTreeSet::new();
+    let mut info = BTreeSet::new();
+    for spec in CATALOGUE.iter() {
+        if spec.support != Support::Supported || spec.name == "chat" {
+            continue; // chat is opt-in (private text), off in the demo
+        }
+        events.extend(spec.events.iter().map(|e| e.to_string()));
+        info.extend(
+            spec.info
+                .iter()
+                .filter(|k| k.support == Support::Supported)
+                .map(|k| format!("{}.{}", k.category, k.key)),
+        );
+    }
+    for e in absent_events {
+        assert!(events.remove(*e), "{e} is not a supported event");
+    }
+    for k in absent_info {
+        assert!(info.remove(*k), "{k} is not a supported info key");
+    }
+    // The broker's own features (health, version) are not engine output.
+    info.retain(|k| !k.starts_with("gep_internal.") && !k.starts_with("error."));
+    (events, info)
+}
+
+fn assert_covers(mode: DemoMode, want: (BTreeSet<String>, BTreeSet<String>)) {
+    for seed in [1, 2, 7] {
+        let (events, info) = fired(mode, seed);
+        let missing: Vec<_> = want.0.difference(&events).collect();
+        assert!(
+            missing.is_empty(),
+            "{mode} demo, seed {seed}: events never fired: {missing:?}"
+        );
+        let missing: Vec<_> = want.1.difference(&info).collect();
+        assert!(
+            missing.is_empty(),
+            "{mode} demo, seed {seed}: info never set: {missing:?}"
+        );
+    }
+}
+
+#[test]
+fn the_player_demo_fires_every_event_and_info_key_player_mode_has() {
+    // What GSI sends only to observers (see the health reasons in protocol/features.md),
+    // and the other side's buildings: a player gets only their own side's, and
+    // the demo's player is Radiant.
+    assert_covers(
+        DemoMode::Player,
+        expected(
+            &["courier_killed"],
+            &[
+                "buildings.dire",
+                "damage.damage_dealt_hero",
+                "damage.damage_dealt_tower",
+                "roshan.state",
+                "roshan.state_end_seconds",
+                "win_chance.radiant_win_chance",
+                "roster.bans",
+                "roster.draft",
+            ],
+        ),
+    );
+}
+
+#[test]
+fn the_spectator_demo_fires_every_event_and_info_key() {
+    assert_covers(DemoMode::Spectator, expected(&[], &[]));
+}
