@@ -6,28 +6,37 @@
 //! publish one batch (so subscriptions get frames to drain); anything else is a
 //! Binary message. After the last frame the client sends Close.
 //!
-//! The connection runs over an in-memory stream/sink pair on a current-thread
-//! tokio runtime with a paused clock (timers fire as soon as the runtime is idle,
-//! so the request budget and the ping/idle timers are deterministic).
+//! The connection runs over a `tokio::io::duplex` pair, each end wrapped in a
+//! real `WebSocketStream` (the server end with the broker's own settings), on a
+//! current-thread tokio runtime with a paused clock (timers fire as soon as the
+//! runtime is idle, so the request budget and the ping/idle timers are
+//! deterministic). The session runs as its own task; the client writes its
+//! script and reads what the broker sends at the same time (joined futures),
+//! so the broker never waits on a full pipe. Around a publish the client yields
+//! a few times, so the session handles what came before and drains the batch
+//! before the next message.
 //!
 //! Checked, besides "no panic": the session ends by itself; every Text message
 //! the broker sends is a JSON-RPC 2.0 object; and every request frame (Text or
 //! Binary) gets exactly one response (an object with `id` and `result` or
-//! `error`), unless the broker closed the connection first.
+//! `error`), unless the broker closed the connection first (sent a Close
+//! frame with a code: the client's own Close carries none, nor does its echo).
+//! Since the broker writes pre-encoded frames straight to the socket, the
+//! client end also checks that the bytes it reads are a well-formed WebSocket
+//! stream (tungstenite decodes them: no protocol, UTF-8 or size error).
 
 #![no_main]
 
-use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::{Sink, Stream};
+use futures::{SinkExt, StreamExt};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
 use wardcast_broker::{Batch, Broker, BrokerConfig, Catalogue};
 
 /// Separates frames.
@@ -36,6 +45,12 @@ const SEP: u8 = 0xFF;
 const PUBLISH: u8 = 0xFE;
 /// A session must end within this much (virtual) time after the client closes.
 const SESSION_LIMIT: Duration = Duration::from_secs(600);
+/// The in-memory pipe's buffer, each way.
+const PIPE: usize = 1 << 20;
+/// How often the client yields before and after publishing a batch, so the
+/// session handles what was sent before it and drains it before the next
+/// message. Other frames are sent back to back (pipelined).
+const SETTLE: usize = 4;
 
 struct Fixture {
     runtime: Runtime,
@@ -61,60 +76,31 @@ fn debug() -> bool {
     *DEBUG.get_or_init(|| std::env::var_os("WARDCAST_FUZZ_DEBUG").is_some())
 }
 
+/// The server end's settings: the same as the broker's own upgrade uses
+/// (`ws_config` in crates/wardcast-broker/src/http.rs, which is private), so
+/// the session runs as it does behind `/ws`: small read buffer, no write
+/// buffering in tungstenite, and the client frame cap.
+fn server_config(config: &BrokerConfig) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(64 * 1024)
+        .max_message_size(Some(config.max_client_frame))
+        .max_frame_size(Some(config.max_client_frame))
+}
+
 /// What the client side does next.
 enum Step {
     Send(Message),
     Publish,
 }
 
-/// The client end of an in-memory WebSocket: yields the scripted messages,
-/// records what the broker sends.
-struct Pipe {
-    broker: Broker,
-    script: VecDeque<Step>,
-    published: u64,
-    sent: Vec<Message>,
-}
-
-impl Stream for Pipe {
-    type Item = Result<Message, WsError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        match this.script.pop_front() {
-            None => Poll::Ready(None),
-            Some(Step::Send(m)) => Poll::Ready(Some(Ok(m))),
-            Some(Step::Publish) => {
-                this.published += 1;
-                this.broker
-                    .publish(batch(this.broker.catalogue(), this.published));
-                // Let the session see the batch before the next message.
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Sink<Message> for Pipe {
-    type Error = WsError;
-
-    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), WsError> {
-        self.get_mut().sent.push(item);
-        Ok(())
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-        Poll::Ready(Ok(()))
-    }
+/// What the client end read from the broker.
+#[derive(Default)]
+struct Received {
+    messages: Vec<Message>,
+    /// The error that ended the stream, if it did not end cleanly.
+    error: Option<WsError>,
 }
 
 /// A batch like one snapshot's: a kill event and a few info keys.
@@ -142,6 +128,74 @@ fn batch(catalogue: &Catalogue, n: u64) -> Batch {
     b
 }
 
+/// Lets the other tasks (the session) run.
+async fn settle() {
+    for _ in 0..SETTLE {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Runs one session over an in-memory pipe: the client sends `script` while it
+/// reads everything the broker sends, until the stream ends.
+async fn session(broker: Broker, script: Vec<Step>) -> Received {
+    let (client_io, server_io) = tokio::io::duplex(PIPE);
+    let config = server_config(&BrokerConfig::default());
+    let server = WebSocketStream::from_raw_socket(server_io, Role::Server, Some(config)).await;
+    let client = WebSocketStream::from_raw_socket(client_io, Role::Client, None).await;
+    let task = tokio::spawn(wardcast_broker::serve_connection(
+        broker.clone(),
+        server,
+        wardcast_broker::Peer {
+            addr: "127.0.0.1:9".into(),
+            name: None,
+        },
+    ));
+    let (mut tx, mut rx) = client.split();
+    let write = async {
+        let mut published = 0;
+        for step in script {
+            match step {
+                Step::Send(m) => {
+                    // The broker may have closed first: then the rest is not sent.
+                    if tx.send(m).await.is_err() {
+                        return;
+                    }
+                }
+                Step::Publish => {
+                    // The session handles what was sent before, sees the
+                    // batch, and drains it before the next message.
+                    settle().await;
+                    published += 1;
+                    broker.publish(batch(broker.catalogue(), published));
+                    settle().await;
+                }
+            }
+        }
+        let _ = tx.send(Message::Close(None)).await;
+    };
+    let read = async {
+        let mut received = Received::default();
+        while let Some(m) = rx.next().await {
+            match m {
+                Ok(m) => received.messages.push(m),
+                Err(e) => {
+                    received.error = Some(e);
+                    break;
+                }
+            }
+        }
+        received
+    };
+    let ((), received) = futures::join!(write, read);
+    if let Err(e) = task.await {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("session task failed: {e}");
+    }
+    received
+}
+
 fn run(data: &[u8]) {
     let fx = fixture();
     let broker = Broker::new(BrokerConfig::default(), fx.catalogue.clone()).expect("broker");
@@ -151,42 +205,26 @@ fn run(data: &[u8]) {
     broker.touch_game();
 
     let epoch = broker.epoch().to_string();
-    let mut script = VecDeque::new();
+    let mut script = Vec::new();
     let mut requests = 0usize;
     for frame in data.split(|b| *b == SEP) {
         if frame == [PUBLISH] {
-            script.push_back(Step::Publish);
+            script.push(Step::Publish);
             continue;
         }
         requests += 1;
-        script.push_back(Step::Send(match std::str::from_utf8(frame) {
+        script.push(Step::Send(match std::str::from_utf8(frame) {
             Ok(text) => Message::text(text.replace("@EPOCH@", &epoch)),
             Err(_) => Message::binary(frame.to_vec()),
         }));
     }
-    script.push_back(Step::Send(Message::Close(None)));
 
-    let mut pipe = Pipe {
-        broker: broker.clone(),
-        script,
-        published: 0,
-        sent: Vec::new(),
-    };
-    let ended = fx.runtime.block_on(async {
-        tokio::time::timeout(
-            SESSION_LIMIT,
-            wardcast_broker::serve_connection(
-                broker.clone(),
-                &mut pipe,
-                wardcast_broker::Peer {
-                    addr: "127.0.0.1:9".into(),
-                    name: None,
-                },
-            ),
-        )
-        .await
+    let received = fx.runtime.block_on(async {
+        tokio::time::timeout(SESSION_LIMIT, session(broker.clone(), script)).await
     });
-    assert!(ended.is_ok(), "session did not end after the client closed");
+    let Ok(received) = received else {
+        panic!("session did not end after the client closed");
+    };
     assert_eq!(
         broker.client_count(),
         0,
@@ -195,7 +233,7 @@ fn run(data: &[u8]) {
 
     let mut responses = 0usize;
     let mut closed_by_broker = false;
-    for m in &pipe.sent {
+    for m in &received.messages {
         if debug() {
             eprintln!("broker sent: {m:?}");
         }
@@ -221,9 +259,31 @@ fn run(data: &[u8]) {
                     );
                 }
             }
-            Message::Close(_) => closed_by_broker = true,
+            // The echo of the client's own Close carries no code.
+            Message::Close(Some(_)) => closed_by_broker = true,
             Message::Binary(_) => panic!("broker sent a Binary message"),
             _ => {}
+        }
+    }
+    match &received.error {
+        None => {}
+        Some(e) => {
+            if debug() {
+                eprintln!("stream ended with: {e}");
+            }
+            // The broker may drop the socket (or have closed, so the client's
+            // reply to its Close cannot be written); anything else means the
+            // bytes it wrote are not a valid WebSocket stream.
+            let benign = matches!(
+                e,
+                WsError::Io(_)
+                    | WsError::ConnectionClosed
+                    | WsError::AlreadyClosed
+                    | WsError::Protocol(
+                        tokio_tungstenite::tungstenite::error::ProtocolError::ResetWithoutClosingHandshake
+                    )
+            );
+            assert!(benign, "the broker wrote a malformed WebSocket stream: {e}");
         }
     }
     if !closed_by_broker {
