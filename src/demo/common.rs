@@ -68,6 +68,26 @@ impl Rng {
 }
 
 /// Builds a JSON object from pairs, in order.
+/// One `abilities.abilityN` entry, as real bodies have it.
+pub(super) fn ability_json(
+    name: &str,
+    level: i64,
+    can_cast: bool,
+    passive: bool,
+    cooldown: i64,
+    ultimate: bool,
+) -> Value {
+    obj([
+        ("name", json!(name)),
+        ("level", json!(level)),
+        ("can_cast", json!(can_cast)),
+        ("passive", json!(passive)),
+        ("ability_active", json!(true)),
+        ("cooldown", json!(cooldown)),
+        ("ultimate", json!(ultimate)),
+    ])
+}
+
 pub(super) fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
     let mut map = Map::new();
     for (k, v) in pairs {

@@ -1707,22 +1707,7 @@ impl Sim {
     }
 
     fn abilities_json(&self) -> Value {
-        let ability = |name: &str,
-                       level: i64,
-                       can_cast: bool,
-                       passive: bool,
-                       cooldown: i64,
-                       ultimate: bool| {
-            obj([
-                ("name", json!(name)),
-                ("level", json!(level)),
-                ("can_cast", json!(can_cast)),
-                ("passive", json!(passive)),
-                ("ability_active", json!(true)),
-                ("cooldown", json!(cooldown)),
-                ("ultimate", json!(ultimate)),
-            ])
-        };
+        let ability = super::common::ability_json;
         let acts = self.can_act() && !self.silenced();
         let orb_names = ["invoker_quas", "invoker_wex", "invoker_exort"];
         let mut map = Map::new();

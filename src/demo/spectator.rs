@@ -2857,17 +2857,7 @@ fn abilities_json(h: &Hero) -> Value {
 /// invoked spells (`invoker_empty1`/`invoker_empty2` before the first Invoke),
 /// Invoke.
 fn invoker_abilities_json(h: &Hero) -> Value {
-    let ability = |name: &str, level: i64, can_cast: bool, passive: bool, cd: i64, ult: bool| {
-        obj([
-            ("name", json!(name)),
-            ("level", json!(level)),
-            ("can_cast", json!(can_cast)),
-            ("passive", json!(passive)),
-            ("ability_active", json!(true)),
-            ("cooldown", json!(cd)),
-            ("ultimate", json!(ult)),
-        ])
-    };
+    let ability = super::common::ability_json;
     let mut map = Map::new();
     for a in 0..3 {
         let def = &h.def.abilities[a];

@@ -119,15 +119,7 @@ async fn health_is_derived_live_and_pushed() {
 
     // Data again: back to green-and-yellow, and the error clears.
     server.post(&in_game(101, json!({}))).await;
-    loop {
-        let (method, params) = client.note().await;
-        if method == "onInfoUpdates2"
-            && params["feature"] == "error"
-            && params["info"]["error"]["plugin_error"].is_null()
-        {
-            break;
-        }
-    }
+    until_the_error_clears(&mut client).await;
     let info = client.result("getInfo", None).await;
     assert!(
         info["res"].get("error").is_none(),
@@ -208,19 +200,24 @@ async fn when_gsi_stops_mid_match_the_store_is_cleared_and_health_stays_red() {
     assert_eq!(info["res"]["error"]["plugin_error"], "gsi_timeout");
     // Data again: the game runs, health leaves red, the error clears.
     server.post(&in_game(101, json!({}))).await;
+    until_the_error_clears(&mut client).await;
+    let (_, text) = server.get("/status").await;
+    let status: Value = serde_json::from_str(&text).expect("json");
+    assert_ne!(status["state"], 3, "{status}");
+    server.shutdown().await;
+}
+
+/// Waits for `error.plugin_error` to be reset to `null`.
+async fn until_the_error_clears(client: &mut Client) {
     loop {
         let (method, params) = client.note().await;
         if method == "onInfoUpdates2"
             && params["feature"] == "error"
             && params["info"]["error"]["plugin_error"].is_null()
         {
-            break;
+            return;
         }
     }
-    let (_, text) = server.get("/status").await;
-    let status: Value = serde_json::from_str(&text).expect("json");
-    assert_ne!(status["state"], 3, "{status}");
-    server.shutdown().await;
 }
 
 /// The reason on a feature's first key, or "".
