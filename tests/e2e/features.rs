@@ -228,6 +228,88 @@ fn feature_reason(report: &Value, name: &str) -> String {
         .to_string()
 }
 
+/// The real 54-post pregame capture (menu, loading, hero selection, strategy
+/// time, pre-game), end to end to a client of every feature: in order, each
+/// notification valid against its schema (the client checks), nothing of the
+/// match before the match has loaded, and the documented events.
+#[tokio::test]
+async fn the_real_pregame_sequence_streams_in_order_end_to_end() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    let features = supported(&mut client).await;
+    let features: Vec<&str> = features.iter().map(String::as_str).collect();
+    client.subscribe(&features).await;
+    let path = repo().join("crates/wardcast-engine/tests/sequences/player_pregame_54.json");
+    let Value::Array(bodies) = read_json(&path) else {
+        panic!("array")
+    };
+    for body in &bodies {
+        server.post(body).await;
+    }
+    let mut events = Vec::new();
+    let mut game_state = Value::Null;
+    let mut hero = None;
+    let mut last_seq = 0;
+    while events
+        .iter()
+        .filter(|(n, _): &&(String, Value)| n == "clock_time_changed")
+        .count()
+        < 16
+    {
+        let note = client.notification().await;
+        let seq = note["params"]["seq"].as_u64().expect("seq");
+        assert!(seq > last_seq, "in order");
+        last_seq = seq;
+        let params = &note["params"];
+        if note["method"] == "onInfoUpdates2" {
+            if let Some(h) = params["info"]["me"].get("hero") {
+                hero = Some(h.clone());
+            }
+            continue;
+        }
+        if note["method"] != "onNewEvents" {
+            continue;
+        }
+        // A body's events come before its info, so the mode is the last
+        // game_state_changed event's (the info follows it).
+        for (name, data) in event_data(params) {
+            if name == "game_state_changed" {
+                game_state = data["game_state"].clone();
+            } else {
+                assert_eq!(game_state, "playing", "{name} before the match loaded");
+            }
+            events.push((name, data));
+        }
+    }
+    let of = |n: &str| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|(name, _)| name == n)
+            .map(|(_, d)| d.clone())
+            .collect()
+    };
+    assert_eq!(events[0].0, "game_state_changed");
+    assert_eq!(of("game_state_changed")[0]["game_state"], "playing");
+    let states: Vec<Value> = of("match_state_changed")
+        .iter()
+        .map(|d| d["match_state"].clone())
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "DOTA_GAMERULES_STATE_WAIT_FOR_PLAYERS_TO_LOAD",
+            "DOTA_GAMERULES_STATE_HERO_SELECTION",
+            "DOTA_GAMERULES_STATE_STRATEGY_TIME",
+            "DOTA_GAMERULES_STATE_WAIT_FOR_MAP_TO_LOAD",
+            "DOTA_GAMERULES_STATE_PRE_GAME",
+        ]
+        .map(Value::from)
+    );
+    assert_eq!(hero, Some(json!("omniknight")), "me.hero once picked");
+    assert_eq!(of("hero_item_changed").len(), 6, "the starting items");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_long_spectator_sequence_fires_every_players_events() {
     let server = Server::default().await;
