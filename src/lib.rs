@@ -355,24 +355,9 @@ fn refused(
     peer: &SocketAddr,
     request: &axum::extract::Request,
 ) -> Option<axum::response::Response> {
-    use axum::http::StatusCode;
-    use wardcast_broker::http::Refusal;
-    let refusal =
-        wardcast_broker::http::check_access(access, request.headers(), request.uri().query(), peer)
-            .err()?;
-    Some(match refusal {
-        Refusal::Token => (
-            StatusCode::UNAUTHORIZED,
-            "access token required: add ?token=TOKEN or Authorization: Bearer TOKEN (`wardcast token` prints it)\n",
-        )
-            .into_response(),
-        Refusal::Origin => (
-            StatusCode::FORBIDDEN,
-            "origin not allowed: add it with --allow-origin\n",
-        )
-            .into_response(),
-        Refusal::Host => (StatusCode::FORBIDDEN, wardcast_broker::http::HOST_REFUSED).into_response(),
-    })
+    wardcast_broker::http::check_access(access, request.headers(), request.uri().query(), peer)
+        .err()
+        .map(IntoResponse::into_response)
 }
 
 /// How long shutdown waits for HTTP requests in flight.

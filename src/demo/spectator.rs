@@ -1406,14 +1406,7 @@ impl Hero {
         let level = self.level;
         if self.def.invoker {
             // Every point goes to an orb, evenly, up to level 7 each.
-            let cap = ((level + 1) / 2).min(7);
-            let pick = (0..3)
-                .filter(|&a| self.ability_levels[a] < cap)
-                .min_by_key(|&a| (self.ability_levels[a], a));
-            match pick {
-                Some(a) => self.ability_levels[a] += 1,
-                None => self.attributes_level += 1,
-            }
+            self.point_to_lowest(((level + 1) / 2).min(7));
             return;
         }
         let ult_due = self.ability_levels[3] < level / 6;
@@ -1426,7 +1419,12 @@ impl Hero {
             self.ability_levels[3] += 1;
             return;
         }
-        let cap = ((level + 1) / 2).min(4);
+        self.point_to_lowest(((level + 1) / 2).min(4));
+    }
+
+    /// A skill point to the lowest of the three basic abilities below `cap`,
+    /// or to attributes when all are at it.
+    fn point_to_lowest(&mut self, cap: i64) {
         let pick = (0..3)
             .filter(|&a| self.ability_levels[a] < cap)
             .min_by_key(|&a| (self.ability_levels[a], a));

@@ -90,30 +90,9 @@ async fn upgrade(
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
     let policy = &endpoint.broker.inner.config.access;
-    match check_access(policy, request.headers(), request.uri().query(), &peer) {
-        Ok(()) => {}
-        Err(Refusal::Origin) => {
-            tracing::info!("websocket from {peer} refused: origin not allowed");
-            return (
-                StatusCode::FORBIDDEN,
-                "origin not allowed: add it with --allow-origin\n",
-            )
-                .into_response();
-        }
-        Err(Refusal::Host) => {
-            tracing::info!(
-                "websocket from {peer} refused: Host is not this machine (DNS rebinding?)"
-            );
-            return (StatusCode::FORBIDDEN, HOST_REFUSED).into_response();
-        }
-        Err(Refusal::Token) => {
-            tracing::info!("websocket from {peer} refused: missing or wrong access token");
-            return (
-                StatusCode::UNAUTHORIZED,
-                "access token required: connect with ?token=TOKEN or Authorization: Bearer TOKEN\n",
-            )
-                .into_response();
-        }
+    if let Err(refusal) = check_access(policy, request.headers(), request.uri().query(), &peer) {
+        tracing::info!("websocket from {peer} refused: {}", refusal.why());
+        return refusal.into_response();
     }
     let accept = match check_upgrade(request.headers()) {
         Ok(accept) => accept,
@@ -171,8 +150,37 @@ pub enum Refusal {
     Token,
 }
 
-/// The answer to a request refused with [`Refusal::Host`].
-pub const HOST_REFUSED: &str = "Host not allowed: open the broker as localhost or by its IP address (a page under another name may be DNS rebinding), or present the access token\n";
+impl Refusal {
+    /// Why, for the log (no secret in it).
+    pub fn why(&self) -> &'static str {
+        match self {
+            Refusal::Origin => "origin not allowed",
+            Refusal::Host => "Host is not this machine (DNS rebinding?)",
+            Refusal::Token => "missing or wrong access token",
+        }
+    }
+}
+
+/// The plain-text HTTP answer, the same for `/ws` and the gated endpoints.
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let (status, text) = match self {
+            Refusal::Origin => (
+                StatusCode::FORBIDDEN,
+                "origin not allowed: add it with --allow-origin\n",
+            ),
+            Refusal::Host => (
+                StatusCode::FORBIDDEN,
+                "Host not allowed: open the broker as localhost or by its IP address (a page under another name may be DNS rebinding), or present the access token\n",
+            ),
+            Refusal::Token => (
+                StatusCode::UNAUTHORIZED,
+                "access token required: add ?token=TOKEN or Authorization: Bearer TOKEN (`wardcast token` prints it)\n",
+            ),
+        };
+        (status, text).into_response()
+    }
+}
 
 /// Checks a request's `Host`, origin and token against the policy.
 ///

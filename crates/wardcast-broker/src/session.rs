@@ -114,9 +114,6 @@ struct Session {
     budget: Budget,
     /// When the GSI data behind the batches in the current write arrived.
     arrivals: Vec<Instant>,
-    /// The ring lapped the client while a request was being answered: it is
-    /// closed as a slow consumer after this wake-up.
-    lagged: bool,
 }
 
 /// A client's request budget: a token bucket that allows a burst and refills
@@ -179,7 +176,6 @@ where
         sub: None,
         budget: Budget::new(config.rate_burst, config.rate_per_sec),
         arrivals: Vec::new(),
-        lagged: false,
     };
     tracing::debug!(conn = id, peer = %session.peer, "client connected");
     let end = session.run(&mut ws).await;
@@ -263,8 +259,7 @@ impl Session {
                             return End::Gone;
                         }
                         Some(Ok(Message::Text(text))) => {
-                            self.handle(&text, &mut out);
-                            if self.lagged {
+                            if self.handle(&text, &mut out).is_err() {
                                 return self.slow(ws).await;
                             }
                         }
@@ -338,7 +333,7 @@ impl Session {
         T: AsyncRead + AsyncWrite + Unpin,
     {
         let write_timeout = self.broker.inner.config.write_timeout;
-        let capacity = self.broker.inner.config.ring_capacity.max(1);
+        let capacity = self.broker.inner.config.ring_capacity;
         let mut deadline = Instant::now() + write_timeout;
         if pong_queued
             && !matches!(
@@ -475,7 +470,7 @@ impl Session {
     }
 
     /// Handles one text frame, pushing the response and anything that follows it.
-    fn handle(&mut self, text: &str, out: &mut Outgoing) {
+    fn handle(&mut self, text: &str, out: &mut Outgoing) -> Result<(), Lagged> {
         let decoded = rpc::decode(text);
         if !self.budget.take() {
             let id = decoded.as_ref().map_or(Value::Null, |(id, _)| id.clone());
@@ -487,13 +482,13 @@ impl Session {
                 })
                 .as_bytes(),
             );
-            return;
+            return Ok(());
         }
         let (id, request) = match decoded {
             Ok(ok) => ok,
             Err(e) => {
                 out.text(rpc::error(&e).as_bytes());
-                return;
+                return Ok(());
             }
         };
         let reply = match request {
@@ -551,6 +546,7 @@ impl Session {
             }
         };
         out.text(reply.as_bytes());
+        Ok(())
     }
 
     /// `setRequiredFeatures`, or with `resume` set, `resume`: replay what the
@@ -563,7 +559,7 @@ impl Session {
         format: DataFormat,
         resume: Option<(&str, u64)>,
         out: &mut Outgoing,
-    ) {
+    ) -> Result<(), Lagged> {
         let broker = self.broker.clone();
         let catalogue = broker.catalogue();
         let mut seen = HashSet::new();
@@ -592,7 +588,7 @@ impl Session {
                 )
                 .as_bytes(),
             );
-            return;
+            return Ok(());
         }
         let mut set = FeatureSet::default();
         for (f, _) in &supported {
@@ -633,17 +629,16 @@ impl Session {
                 for (p, i) in replay {
                     out.shared(first + p, i, format);
                 }
-                return;
+                return Ok(());
             }
             // Not recoverable: start over with a fresh receiver and snapshot.
             self.sub = None;
         }
         // A client that subscribes again first gets what was already published
         // for its old features, so its seqs keep rising through the snapshot.
-        if self.sub.is_some() && self.drain(Vec::new(), out).is_err() {
-            self.lagged = true;
+        if self.sub.is_some() {
+            self.drain(Vec::new(), out)?;
         }
-        let hub = &broker.inner.hub;
         let (rx, seq, snapshot) = hub.subscribe(&set, self.sub.is_none());
         match (self.sub.as_mut(), rx) {
             (Some(sub), _) => {
@@ -671,7 +666,7 @@ impl Session {
                     catalogue.len(),
                 ));
             }
-            (None, None) => return,
+            (None, None) => return Ok(()),
         }
         self.record_features(&names);
         let mut result = serde_json::json!({
@@ -692,6 +687,8 @@ impl Session {
                 format,
             ));
         }
+
+        Ok(())
     }
 
     /// Shows the client's features on status pages.
