@@ -260,7 +260,11 @@ test("health rows change colour live: damage yellow in player mode, green once s
 
   // A player-mode body in a match: GSI sends damage only when spectating.
   await broker.post(inGame(100, {}));
-  await waitFor(p, "damage yellow", () => document.querySelector('#health-table tr[data-feature="damage"]')?.dataset.state === "2");
+  // Yellow for the mode, not the yellow of "no game data yet" before the post.
+  await waitFor(p, "damage yellow for player mode", () => {
+    const row = document.querySelector('#health-table tr[data-feature="damage"]');
+    return row?.dataset.state === "2" && /only when spectating/.test(row.textContent);
+  });
   const yellow = await rowState("damage");
   assert.equal(yellow.tone, "yellow");
   assert.equal(yellow.colour, "rgb(217, 165, 33)");
