@@ -355,6 +355,49 @@ export interface DamageInfo {
   total_damage: number;
   current_damage: number;
 }
+/**
+ * A `scoreboard` row: one player's board, sent at most once a second and at once when kills,
+ * deaths, assists, level, alive or items change. A field the game does not send in the mode is
+ * absent, never 0.
+ */
+export interface ScoreboardRow {
+  player_index?: number;
+  team?: Team;
+  name?: string;
+  steamid?: string;
+  /** Without the npc_dota_hero_ prefix. */
+  hero?: string;
+  hero_id?: number;
+  level?: number;
+  alive?: boolean;
+  respawn_seconds?: number;
+  buyback_cooldown?: number;
+  buyback_cost?: number;
+  kills?: number;
+  deaths?: number;
+  assists?: number;
+  last_hits?: number;
+  denies?: number;
+  gold?: number;
+  /** Spectator mode only. */
+  net_worth?: number;
+  gpm?: number;
+  xpm?: number;
+  /** Spectator mode only. */
+  hero_damage?: number;
+  /** Spectator mode only. */
+  tower_damage?: number;
+  /** Spectator mode, on builds that send it. */
+  hero_healing?: number;
+  wards_placed?: number;
+  wards_purchased?: number;
+  wards_destroyed?: number;
+  /** slot0..slot5 item names ("item_blink"), "empty" for an empty slot. */
+  items?: [string, string, string, string, string, string];
+  neutral_item?: string;
+  neutral_enhancement?: string;
+  teleport_item?: string;
+}
 export interface BuildingHealth {
   health: number;
   max_health: number;
@@ -377,6 +420,20 @@ export interface InfoCategories {
   buildings?: { radiant?: Record<string, BuildingHealth> | null; dire?: Record<string, BuildingHealth> | null };
   pause?: { paused?: boolean | null };
   win_chance?: { radiant_win_chance?: number | null };
+  /** `me` in player mode, `player_0`..`player_9` in spectator mode. */
+  scoreboard?: {
+    me?: ScoreboardRow | null;
+    player_0?: ScoreboardRow | null;
+    player_1?: ScoreboardRow | null;
+    player_2?: ScoreboardRow | null;
+    player_3?: ScoreboardRow | null;
+    player_4?: ScoreboardRow | null;
+    player_5?: ScoreboardRow | null;
+    player_6?: ScoreboardRow | null;
+    player_7?: ScoreboardRow | null;
+    player_8?: ScoreboardRow | null;
+    player_9?: ScoreboardRow | null;
+  };
 }
 /** The categories each info feature writes (a category may differ from the feature name). */
 export interface FeatureInfoMap {
@@ -392,6 +449,7 @@ export interface FeatureInfoMap {
   buildings: Pick<InfoCategories, "buildings">;
   pause: Pick<InfoCategories, "pause">;
   win_chance: Pick<InfoCategories, "win_chance">;
+  scoreboard: Pick<InfoCategories, "scoreboard">;
 }
 export type InfoFeature = keyof FeatureInfoMap;
 
@@ -405,7 +463,7 @@ export type FeatureName =
   | "hero_ability_changed" | "hero_item_cooldown_changed" | "hero_item_changed" | "hero_item_used"
   | "hero_item_consumed" | "hero_item_charged" | "match_info" | "roster" | "party" | "hero_pool" | "me"
   | "game" | "damage" | "error" | "roshan" | "bounty_rune" | "tip" | "courier" | "buildings" | "pause"
-  | "win_chance" | "kill_feed" | "chat";
+  | "win_chance" | "kill_feed" | "scoreboard" | "chat";
 
 // ====================================================================== wire: results and params
 

@@ -18,6 +18,18 @@
 //! counter that goes down, such as after a replay seek, as a new baseline). When
 //! a player's counter is present on both sides of a step, its kill events must
 //! also lie in `(previous kills, next kills]`.
+//!
+//! Replay seeks (`wardcast_engine::is_seek` between two bodies of one match):
+//! a seek step fires no per-player counter, hero, ability or item event and no
+//! `building_destroyed`, and at most one `clock_time_changed`.
+//!
+//! The `events` window: within one timeline (broken by a reset, an idle body,
+//! a match change or a seek) an entry with a `game_time` fires at most once: an
+//! event of `roshan`, `bounty_rune`, `tip`, `courier` or `chat` with the same
+//! name and data fires again only when the body's game time is more than
+//! 120 s past the entry's (the engine forgets entries that left the window
+//! that long ago) or more than 512 other entries fired in between; and no such
+//! event has a `game_time` ahead of its body's `map.game_time`.
 
 #![no_main]
 
@@ -42,6 +54,7 @@ fn run(data: &[u8]) {
     };
     let mut engine = Engine::new(config).expect("valid engine config");
     let mut kills = KillCheck::default();
+    let mut timeline = TimelineCheck::default();
     let mut processed = 0usize;
     for chunk in data.split(|b| *b == SEP) {
         match chunk {
@@ -54,6 +67,7 @@ fn run(data: &[u8]) {
                 );
                 check_output(&out);
                 kills.reset();
+                timeline = TimelineCheck::default();
             }
             [b'N'] => health(&engine, Freshness::NeverSeen),
             [b'F'] => health(&engine, Freshness::Fresh),
@@ -67,7 +81,9 @@ fn run(data: &[u8]) {
                 let view = Counters::of(&state);
                 let idle = state.mode() == Mode::Idle;
                 let ids = match_id(&state);
+                let checked = timeline.before(&state);
                 let out = engine.process(state);
+                timeline.after(checked, &out);
                 check_output(&out);
                 // Output grows with the input, not with the values in it: a
                 // body cannot make the engine emit events without bound.
@@ -312,5 +328,82 @@ impl KillCheck {
             },
             ids,
         ));
+    }
+}
+
+/// Events that describe one player's counters or hero: never fired by a seek.
+fn per_player(feature: &str) -> bool {
+    matches!(
+        feature,
+        "kill" | "assist" | "death" | "cs" | "xpm" | "gpm" | "gold"
+    ) || feature.starts_with("hero_")
+}
+
+/// Features read from the `events` window whose data is the entry itself.
+const WINDOW_FEATURES: [&str; 5] = ["roshan", "bounty_rune", "tip", "courier", "chat"];
+
+/// The seek and `events`-window invariants, across the steps of one input.
+#[derive(Debug, Default)]
+struct TimelineCheck {
+    /// The last body the engine processed.
+    prev: Option<GameState>,
+    /// Window events fired in this timeline, oldest first, with their game time.
+    fired: Vec<(String, Value, i64)>,
+}
+
+/// What `TimelineCheck::before` learnt about the body about to be processed.
+struct Step {
+    seek: bool,
+    game_time: Option<i64>,
+}
+
+impl TimelineCheck {
+    fn before(&mut self, next: &GameState) -> Step {
+        let game_time = next.map.as_ref().and_then(|m| m.game_time);
+        let prev = self.prev.replace(next.clone());
+        let same_match = prev.as_ref().is_some_and(|p| match (&p.map, &next.map) {
+            (Some(a), Some(b)) => a.matchid == b.matchid,
+            _ => true,
+        });
+        let seek = same_match && prev.as_ref().is_some_and(|p| wardcast_engine::is_seek(p, next));
+        if !same_match || seek || next.mode() == Mode::Idle {
+            self.fired.clear();
+        }
+        Step { seek, game_time }
+    }
+
+    fn after(&mut self, step: Step, out: &Output) {
+        if step.seek {
+            for e in &out.events {
+                assert!(
+                    !per_player(e.feature) && e.name != "building_destroyed",
+                    "{} fired at a seek: {}",
+                    e.name,
+                    e.data
+                );
+            }
+            let clocks = out.events.iter().filter(|e| e.name == "clock_time_changed").count();
+            assert!(clocks <= 1, "{clocks} clock_time_changed events at a seek");
+        }
+        for e in out.events.iter().filter(|e| WINDOW_FEATURES.contains(&e.feature)) {
+            let Some(t) = e.data.get("game_time").and_then(Value::as_i64) else {
+                continue;
+            };
+            if let Some(now) = step.game_time {
+                assert!(t <= now, "{} from game time {t} fired at {now}", e.name);
+            }
+            if let Some(i) = self.fired.iter().position(|(n, d, _)| n == e.name && *d == e.data) {
+                let since = self.fired.len() - i - 1;
+                let now = step.game_time.unwrap_or(i64::MAX);
+                assert!(
+                    since >= 512 || now.saturating_sub(t) > 120,
+                    "{} fired twice in one timeline: {}",
+                    e.name,
+                    e.data
+                );
+                self.fired.remove(i);
+            }
+            self.fired.push((e.name.to_string(), e.data.clone(), t));
+        }
     }
 }

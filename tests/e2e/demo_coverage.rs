@@ -89,6 +89,17 @@ fn the_player_demo_fires_every_event_and_info_key_player_mode_has() {
                 "win_chance.radiant_win_chance",
                 "roster.bans",
                 "roster.draft",
+                // The spectator board: a player's client sends only `scoreboard.me`.
+                "scoreboard.player_0",
+                "scoreboard.player_1",
+                "scoreboard.player_2",
+                "scoreboard.player_3",
+                "scoreboard.player_4",
+                "scoreboard.player_5",
+                "scoreboard.player_6",
+                "scoreboard.player_7",
+                "scoreboard.player_8",
+                "scoreboard.player_9",
             ],
         ),
     );
@@ -96,5 +107,6 @@ fn the_player_demo_fires_every_event_and_info_key_player_mode_has() {
 
 #[test]
 fn the_spectator_demo_fires_every_event_and_info_key() {
-    assert_covers(DemoMode::Spectator, expected(&[], &[]));
+    // An observer's board is `scoreboard.player_N`; `scoreboard.me` is player mode's.
+    assert_covers(DemoMode::Spectator, expected(&[], &["scoreboard.me"]));
 }

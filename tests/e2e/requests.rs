@@ -71,7 +71,7 @@ async fn get_features_lists_the_whole_catalogue_honestly() {
     let mut client = server.client().await;
     let result = client.result("getFeatures", None).await;
     let features = result["features"].as_array().expect("features");
-    assert_eq!(features.len(), 49, "40 Overwolf features and 9 additions");
+    assert_eq!(features.len(), 50, "40 Overwolf features and 10 additions");
     let by_name = |n: &str| {
         features
             .iter()

@@ -97,7 +97,7 @@ test("InfoCategories and FeatureInfoMap cover every supported info key", () => {
   const categories = block("InfoCategories");
   const declared = new Map();
   for (const m of categories.matchAll(/^\s*([a-z_]+)\?:\s*\{([^}]*)\}/gm)) {
-    declared.set(m[1], new Set([...m[2].matchAll(/([a-z_]+)\?:/g)].map((k) => k[1])));
+    declared.set(m[1], new Set([...m[2].matchAll(/([a-z_][a-z0-9_]*)\?:/g)].map((k) => k[1])));
   }
   const infoFeatures = new Set(members(block("FeatureInfoMap")));
   for (const feature of catalogue) {

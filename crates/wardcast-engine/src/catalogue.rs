@@ -103,7 +103,8 @@ const fn extra(
 pub const CHAT_OPT_IN: &str = "chat is private text: start wardcast with --allow-chat to enable";
 
 /// Every Overwolf Dota 2 feature, in the order of Overwolf's documentation,
-/// then Wardcast's additions from the GSI `events` array and spectator fields.
+/// then Wardcast's additions from the GSI `events` array and spectator fields,
+/// and the live `scoreboard`.
 pub const CATALOGUE: &[FeatureSpec] = &[
     ow("gep_internal", &[], &[key("gep_internal", "version_info"), key("gep_internal", "health")]),
     ow("game_state", &["new_game", "game_over"], &[]),
@@ -209,6 +210,23 @@ pub const CATALOGUE: &[FeatureSpec] = &[
     extra("pause", &["game_paused", "game_unpaused"], &[key("pause", "paused")]),
     extra("win_chance", &[], &[key("win_chance", "radiant_win_chance")]),
     extra("kill_feed", &["kill_feed"], &[]),
+    extra(
+        "scoreboard",
+        &[],
+        &[
+            key("scoreboard", "me"),
+            key("scoreboard", "player_0"),
+            key("scoreboard", "player_1"),
+            key("scoreboard", "player_2"),
+            key("scoreboard", "player_3"),
+            key("scoreboard", "player_4"),
+            key("scoreboard", "player_5"),
+            key("scoreboard", "player_6"),
+            key("scoreboard", "player_7"),
+            key("scoreboard", "player_8"),
+            key("scoreboard", "player_9"),
+        ],
+    ),
     FeatureSpec {
         name: "chat",
         events: &["chat_message"],

@@ -169,13 +169,14 @@ fn missing(feature: &str, key: &str, state: &GameState, mode: Mode) -> Option<&'
     let all = players(state, mode);
     let any = |f: &dyn Fn(&crate::players::PlayerView<'_>) -> bool| all.iter().any(f);
     let events = state.events.is_some();
+    let stats = any(&|p| {
+        p.player
+            .is_some_and(|p| p.kills.is_some() || p.gold.is_some())
+    });
+    const NO_STATS: &str = "no player statistics: enable \"player\" in the cfg";
     const NO_EVENTS: &str = "no events section: enable \"events\" in the cfg";
     match feature {
-        "kill" | "assist" | "death" | "cs" | "xpm" | "gpm" | "gold" => (!any(&|p| {
-            p.player
-                .is_some_and(|p| p.kills.is_some() || p.gold.is_some())
-        }))
-        .then_some("no player statistics: enable \"player\" in the cfg"),
+        "kill" | "assist" | "death" | "cs" | "xpm" | "gpm" | "gold" => (!stats).then_some(NO_STATS),
         "hero_leveled_up"
         | "hero_respawned"
         | "hero_buyback_info_changed"
@@ -213,6 +214,15 @@ fn missing(feature: &str, key: &str, state: &GameState, mode: Mode) -> Option<&'
                 .then_some("no draft: only spectator and Captains Mode views send picks and bans")
         }
         "me" => (spectating && me(&all).is_none()).then_some("spectator mode: no hero is selected"),
+        "scoreboard" => {
+            if key == "me" && spectating {
+                Some("spectator mode: the board is in scoreboard.player_0 to player_9")
+            } else if key != "me" && !spectating {
+                Some("player mode: GSI sends only the local player, in scoreboard.me")
+            } else {
+                (!stats).then_some(NO_STATS)
+            }
+        }
         "damage" => (!spectating).then_some("player mode: GSI sends damage only when spectating"),
         "roshan" if key == "state" || key == "state_end_seconds" => map
             .is_none_or(|m| m.roshan_state.is_none())

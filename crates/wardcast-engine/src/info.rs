@@ -31,6 +31,16 @@ impl InfoDb {
         }
     }
 
+    /// The stored value of one key; a key reset to `null` is stored as `null`.
+    pub fn get(
+        &self,
+        feature: &'static str,
+        category: &'static str,
+        key: &'static str,
+    ) -> Option<&Value> {
+        self.values.get(&(feature, category, key))
+    }
+
     /// Every stored value.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'static str, &'static str, &Value)> {
         self.values.iter().map(|((f, c, k), v)| (*f, *c, *k, v))

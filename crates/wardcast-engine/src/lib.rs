@@ -128,7 +128,14 @@ pub(crate) struct Step<'a> {
     /// The engine settings.
     pub config: &'a EngineConfig,
     /// The players of the next snapshot, each with its previous view (same index).
+    /// After a [seek](Step::seek) every previous view is `None`: a new baseline.
     pub players: Vec<(Option<players::PlayerView<'a>>, players::PlayerView<'a>)>,
+    /// Whether this snapshot jumps to another point of the same match (a replay
+    /// rewind or seek; see [`is_seek`]). A seek starts a new timeline: counters,
+    /// heroes, items and buildings are a new baseline, the `events` window is
+    /// history, and only map-level state (clock, match state, pause, daytime)
+    /// is still diffed.
+    pub seek: bool,
 }
 
 impl<'a> Step<'a> {
@@ -216,6 +223,17 @@ impl Sink<'_> {
         }
     }
 
+    /// The value an info key holds now (before this step's changes, or with
+    /// them once made).
+    pub fn current(
+        &self,
+        feature: &'static str,
+        category: &'static str,
+        key: &'static str,
+    ) -> Option<&Value> {
+        self.info.get(feature, category, key)
+    }
+
     /// Resets every info key to `null` (the match is over or the game left).
     pub fn reset_info(&mut self) {
         let keys: Vec<_> = self.info.iter().map(|(f, c, k, _)| (f, c, k)).collect();
@@ -256,7 +274,12 @@ impl Engine {
             .and_then(|m| m.clock_time)
             .or_else(|| next.provider.as_ref().and_then(|p| p.timestamp));
         let prev = if same_match { self.prev.as_ref() } else { None };
+        let seek = prev.is_some_and(|p| is_seek(p, &next));
+        if seek {
+            self.trackers.seek();
+        }
         let prev_players = prev
+            .filter(|_| !seek)
             .map(|p| players::players(p, p.mode()))
             .unwrap_or_default();
         let pairs = players::players(&next, mode)
@@ -271,6 +294,7 @@ impl Engine {
             clock,
             config: &self.config,
             players: pairs,
+            seek,
         };
         let mut out = Output::default();
         let mut sink = Sink {
@@ -329,6 +353,36 @@ impl Engine {
 fn switched_match(prev: &GameState, next: &GameState) -> bool {
     let id = |s: &GameState| s.map.as_ref().and_then(|m| m.matchid.clone());
     matches!((id(prev), id(next)), (Some(a), Some(b)) if a != b && a != "0")
+}
+
+/// The largest forward jump of the game clock, in seconds, that is still the
+/// same timeline. GSI posts at least once a second during a match (and a
+/// heartbeat every 30 s while nothing changes), so a longer gap is a seek.
+pub const SEEK_FORWARD_SECS: i64 = 60;
+
+/// Whether `next` jumps to another point of the match `prev` showed: the game
+/// time (`map.game_time`, monotonic while a match plays) goes backwards or
+/// more than [`SEEK_FORWARD_SECS`] forwards. Bodies without a game time fall
+/// back to `map.clock_time`, but only within one game state, because the
+/// clock legitimately jumps back when the state changes (hero selection starts
+/// it at -74, pre-game at about -90).
+pub fn is_seek(prev: &GameState, next: &GameState) -> bool {
+    let (Some(a), Some(b)) = (prev.map.as_ref(), next.map.as_ref()) else {
+        return false;
+    };
+    let jumped = |was: i64, now: i64| {
+        now.checked_sub(was)
+            .is_none_or(|d| !(0..=SEEK_FORWARD_SECS).contains(&d))
+    };
+    match (a.game_time, b.game_time) {
+        (Some(was), Some(now)) => jumped(was, now),
+        (None, None) => {
+            a.game_state == b.game_state
+                && matches!((a.clock_time, b.clock_time), (Some(was), Some(now)) if jumped(was, now))
+        }
+        // The game time appearing or vanishing is a change of shape, not a jump.
+        _ => false,
+    }
 }
 
 /// Whether two snapshots belong to the same match, so counters can be diffed.

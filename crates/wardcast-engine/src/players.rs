@@ -24,7 +24,36 @@ impl PlayerView<'_> {
     pub fn slot(&self) -> usize {
         self.index.map_or(10, usize::from)
     }
+
+    /// `"radiant"` or `"dire"`: the spectator team, else the player's `team_name`.
+    pub fn side(&self) -> Option<&str> {
+        self.team
+            .or(self.player.and_then(|p| p.team_name.as_deref()))
+            .filter(|t| matches!(*t, "radiant" | "dire"))
+    }
+
+    /// The hero's name without the `npc_dota_hero_` prefix (`"chen"`).
+    pub fn hero_name(&self) -> Option<&str> {
+        let name = self.hero?.name.as_deref()?;
+        Some(name.strip_prefix(HERO_PREFIX).unwrap_or(name))
+    }
+
+    /// The match player index 0-9 (0-4 Radiant, 5-9 Dire): the spectator
+    /// index, or in player mode the team slot (plus 5 on Dire). Bodies from
+    /// before 2022 have no team slot; then the index is unknown, not guessed.
+    pub fn player_index(&self) -> Option<i64> {
+        self.index.map(i64::from).or_else(|| {
+            let slot = self.player?.team_slot?;
+            Some(if self.side() == Some("dire") {
+                slot.saturating_add(5)
+            } else {
+                slot
+            })
+        })
+    }
 }
+
+const HERO_PREFIX: &str = "npc_dota_hero_";
 
 const TEAMS: [(&str, &str); 2] = [("team2", "radiant"), ("team3", "dire")];
 

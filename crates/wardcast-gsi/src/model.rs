@@ -161,6 +161,14 @@ pub struct Player {
     pub hero_damage: Option<i64>,
     /// Damage dealt to towers (spectator mode).
     pub tower_damage: Option<i64>,
+    /// Healing done to heroes (spectator mode).
+    pub hero_healing: Option<i64>,
+    /// Wards placed (spectator mode).
+    pub wards_placed: Option<i64>,
+    /// Wards bought (spectator mode).
+    pub wards_purchased: Option<i64>,
+    /// Enemy wards destroyed (spectator mode).
+    pub wards_destroyed: Option<i64>,
     /// Gold spent on buybacks so far (spectator mode).
     pub gold_spent_on_buybacks: Option<i64>,
     /// Radiant players by `playerN` key (spectator mode only).

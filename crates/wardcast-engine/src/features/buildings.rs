@@ -8,7 +8,11 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
     let Some(next) = step.next.buildings.as_ref() else {
         return;
     };
-    let prev = step.prev.and_then(|p| p.buildings.as_ref());
+    // After a seek, buildings that fell or came back are the new baseline.
+    let prev = step
+        .prev
+        .filter(|_| !step.seek)
+        .and_then(|p| p.buildings.as_ref());
     for (side, key) in [("radiant", "radiant"), ("dire", "dire")] {
         let Some(now) = next.get(side) else { continue };
         let value: Map<String, Value> = now

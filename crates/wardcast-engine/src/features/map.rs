@@ -6,7 +6,8 @@ use serde_json::json;
 use crate::{Sink, Step};
 
 /// The most clock seconds one snapshot fills in with `clock_time_changed`
-/// events. A longer jump (a reconnect, a replay seek) gives one event.
+/// events. A longer jump (a dropped post, a replay seek) gives one event, for
+/// the new time; so does any [seek](crate::Step::seek).
 const MAX_CLOCK_FILL: i64 = 10;
 
 pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
@@ -54,7 +55,7 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
         }
         if let Some(was) = prev.clock_time {
             let elapsed = now.checked_sub(was);
-            if elapsed.is_some_and(|e| (1..=MAX_CLOCK_FILL).contains(&e)) {
+            if !step.seek && elapsed.is_some_and(|e| (1..=MAX_CLOCK_FILL).contains(&e)) {
                 for clock in was + 1..=now {
                     sink.event("clock_time_changed", "clock_time_changed", day(clock));
                 }

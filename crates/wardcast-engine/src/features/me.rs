@@ -7,31 +7,20 @@ use serde_json::json;
 
 use crate::{Sink, Step};
 
-const HERO_PREFIX: &str = "npc_dota_hero_";
-
 pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
     let (prev, Some(me)) = step.me() else {
         return;
     };
     if let Some(player) = me.player {
-        let team = me
-            .team
-            .or(player.team_name.as_deref())
-            .filter(|t| matches!(*t, "radiant" | "dire"));
-        if let Some(team) = team {
+        if let Some(team) = me.side() {
             sink.info("me", "me", "team", team.into());
         }
         if let Some(id) = player.steamid.as_deref() {
             sink.info("me", "me", "steam_id", id.into());
         }
     }
-    if let Some(name) = me.hero.and_then(|h| h.name.as_deref()) {
-        sink.info(
-            "me",
-            "me",
-            "hero",
-            name.strip_prefix(HERO_PREFIX).unwrap_or(name).into(),
-        );
+    if let Some(name) = me.hero_name() {
+        sink.info("me", "me", "hero", name.into());
     }
 
     let before = prev.and_then(|p| p.player);

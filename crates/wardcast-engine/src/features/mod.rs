@@ -2,7 +2,8 @@
 //!
 //! Families run in a fixed order, so the output order is deterministic: game
 //! state and the map first, then every player's counters, hero, abilities and
-//! items, then the `events` window, the end of the match, and info.
+//! items, then the `events` window, the end of the match, and info (the
+//! scoreboard last).
 
 mod abilities;
 mod buildings;
@@ -15,6 +16,7 @@ mod map;
 mod match_info;
 mod me;
 mod roster;
+mod scoreboard;
 
 use crate::{Sink, Step};
 
@@ -25,6 +27,7 @@ pub(crate) struct Trackers {
     players: [PlayerTracker; 11],
     game: game::Tracker,
     match_info: match_info::Tracker,
+    events: events::Tracker,
 }
 
 /// What is remembered per player.
@@ -33,12 +36,24 @@ pub(crate) struct PlayerTracker {
     kills: counters::MultiKill,
     /// Game clock of the last `hero_buyback_info_changed`.
     buyback_info_clock: Option<i64>,
+    /// When the player's `scoreboard` value was last sent.
+    scoreboard: Option<scoreboard::Second>,
 }
 
 impl Trackers {
     /// Forgets per-match state when a different match starts.
     pub fn new_match(&mut self) {
         self.players = Default::default();
+        self.events = Default::default();
+    }
+
+    /// Forgets the timeline-scoped state at a replay seek: multi-kill chains,
+    /// buyback periods, the fired `events` entries, and which one-shot match
+    /// events (`new_game`, `match_ended`, `game_over`) fired, since the viewer
+    /// can watch them happen again. The match's pseudo id stays.
+    pub fn seek(&mut self) {
+        self.new_match();
+        self.game = Default::default();
     }
 }
 
@@ -60,11 +75,19 @@ pub(crate) fn run(step: &Step<'_>, trackers: &mut Trackers, sink: &mut Sink<'_>)
         items::run(prev.as_ref(), next, sink);
     }
     buildings::run(step, sink);
-    events::run(step, sink);
+    events::run(step, &mut trackers.events, sink);
     game::run_end(step, &mut trackers.game, sink);
     me::run(step, sink);
     match_info::run(step, &mut trackers.match_info, sink);
     roster::run(step, sink);
+    for (_, who) in &step.players {
+        scoreboard::run(
+            step,
+            who,
+            &mut trackers.players[who.slot()].scoreboard,
+            sink,
+        );
+    }
 }
 
 /// The most a counter can plausibly grow between two snapshots (a second or

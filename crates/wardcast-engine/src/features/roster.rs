@@ -9,8 +9,6 @@ use wardcast_gsi::Mode;
 
 use crate::{Sink, Step};
 
-const HERO_PREFIX: &str = "npc_dota_hero_";
-
 pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
     if step.mode == Mode::Idle {
         return;
@@ -27,8 +25,7 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
             if p.steamid.is_none() && p.name.is_none() && hero_id.is_none() {
                 return None;
             }
-            let name = hero.and_then(|h| h.name.as_deref()).unwrap_or("");
-            let team = match who.team.or(p.team_name.as_deref()) {
+            let team = match who.side() {
                 Some("radiant") => 2,
                 Some("dire") => 3,
                 _ => 0,
@@ -37,20 +34,14 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
                 "steamId": p.steamid.clone().unwrap_or_default(),
                 "name": p.name.clone().unwrap_or_default(),
                 "pickConfirmed": hero_id.is_some(),
-                "hero": name.strip_prefix(HERO_PREFIX).unwrap_or(name),
+                "hero": who.hero_name().unwrap_or(""),
                 "heroId": hero_id.unwrap_or(0),
                 "team": team,
             });
             // Bodies from before 2022 have no team_slot; then the slot is not
             // known in player mode and is left out rather than guessed.
             let team_slot = p.team_slot.or(who.index.map(|i| i64::from(i % 5)));
-            let player_index = who.index.map(i64::from).or(p.team_slot.map(|s| {
-                if team == 3 {
-                    s.saturating_add(5)
-                } else {
-                    s
-                }
-            }));
+            let player_index = who.player_index();
             if let Some(map) = entry.as_object_mut() {
                 if let Some(slot) = team_slot {
                     map.insert("team_slot".into(), slot.into());
