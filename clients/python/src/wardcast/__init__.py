@@ -1,0 +1,69 @@
+"""Wardcast for Python: Dota 2 game events from a Wardcast broker, in the
+style of the Dota 2 Python Game Coordinator client.
+
+::
+
+    from wardcast import Client
+
+    client = Client()                      # ws://127.0.0.1:7314/ws
+
+    @client.on("kill")
+    def on_kill(data):
+        print("kill!", data["label"], "- total", data["kills"])
+
+    client.set_required_features(["kill", "death", "me"])
+    client.run_forever()
+
+:class:`Client` is the blocking face (listeners on a background thread);
+:mod:`wardcast.aio` has the same names as coroutines. :func:`discover` finds
+brokers on the LAN (``pip install wardcast[discovery]``).
+"""
+
+import logging
+
+from ._core import Backoff
+from ._protocol import DEFAULT_URL, Event, overwolf_value
+from .client import Client
+from .discovery import Broker, discover
+from .errors import (
+    ClosedError,
+    InternalError,
+    InvalidParams,
+    InvalidRequest,
+    MethodNotFound,
+    Overflow,
+    ParseError,
+    RateLimited,
+    RpcError,
+    Timeout,
+    Unauthorized,
+    WardcastError,
+)
+
+__version__ = "1.0.0"
+
+__all__ = [
+    "Client",
+    "Event",
+    "Backoff",
+    "Broker",
+    "discover",
+    "overwolf_value",
+    "DEFAULT_URL",
+    "WardcastError",
+    "Timeout",
+    "ClosedError",
+    "Unauthorized",
+    "Overflow",
+    "RpcError",
+    "ParseError",
+    "InvalidRequest",
+    "MethodNotFound",
+    "InvalidParams",
+    "InternalError",
+    "RateLimited",
+    "__version__",
+]
+
+# A library logs nothing unless the application configures logging.
+logging.getLogger("wardcast").addHandler(logging.NullHandler())
