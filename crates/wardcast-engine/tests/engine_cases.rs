@@ -106,13 +106,22 @@ fn cases() {
     assert!(failures.is_empty(), "failed cases: {failures:#?}");
 }
 
+/// The sequence files (`<name>.json`, not their expectations nor the script
+/// that builds some of them).
+fn sequence_inputs() -> Vec<PathBuf> {
+    dirs("sequences")
+        .into_iter()
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".json") && !name.ends_with(".expected.json")
+        })
+        .collect()
+}
+
 #[test]
 fn sequences() {
     let mut failures = Vec::new();
-    let inputs: Vec<_> = dirs("sequences")
-        .into_iter()
-        .filter(|p| !p.to_string_lossy().ends_with(".expected.json"))
-        .collect();
+    let inputs = sequence_inputs();
     assert!(!inputs.is_empty());
     for input in inputs {
         let mut engine = Engine::default();
@@ -132,10 +141,7 @@ fn sequences() {
 /// impossible order such as a match clock before the match.
 #[test]
 fn no_match_event_while_idle() {
-    let inputs: Vec<_> = dirs("sequences")
-        .into_iter()
-        .filter(|p| !p.to_string_lossy().ends_with(".expected.json"))
-        .collect();
+    let inputs = sequence_inputs();
     for input in inputs {
         let mut engine = Engine::default();
         let mut game_state = Value::Null;
@@ -157,4 +163,139 @@ fn no_match_event_while_idle() {
             }
         }
     }
+}
+
+/// One event, short: its name, then `player_index`, the multi-kill label, the
+/// clock or the window entry's `player_id`/`game_time` where it has them.
+fn short(event: &Value) -> String {
+    let data = &event["data"];
+    let mut out = event["name"].as_str().unwrap_or_default().to_string();
+    for key in [
+        "player_index",
+        "label",
+        "clock_time",
+        "player_id",
+        "sender_player_id",
+        "game_time",
+    ] {
+        if let Some(v) = data.get(key) {
+            out.push_str(&format!(
+                " {key}={}",
+                v.as_str().map_or(v.to_string(), str::to_string)
+            ));
+        }
+    }
+    out
+}
+
+/// The events of every step of a sequence, short, keeping those `keep` selects
+/// (every event of a step listed in `all_of`).
+fn events_of(name: &str, keep: fn(&str) -> bool, all_of: &[usize]) -> Vec<Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sequences")
+        .join(format!("{name}.json"));
+    let mut engine = Engine::default();
+    bodies(read_json(&path))
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let out = step(&mut engine, body);
+            out["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| all_of.contains(&i) || keep(e["name"].as_str().unwrap_or_default()))
+                .map(short)
+                .collect()
+        })
+        .collect()
+}
+
+fn from_window(name: &str) -> bool {
+    matches!(
+        name,
+        "roshan_killed"
+            | "aegis_picked_up"
+            | "aegis_denied"
+            | "bounty_rune_pickup"
+            | "tip"
+            | "courier_killed"
+    )
+}
+
+/// Reviewed by hand, not rewritten by UPDATE_EXPECT: the exact events the
+/// shapes of real spectator and replay bodies give (see make_replay_sequences.py).
+#[test]
+fn repeated_copies_of_an_entry_fire_once() {
+    let t = 2098; // the pickups' game time
+    assert_eq!(
+        events_of("spectator_events_repeated_copies", from_window, &[]),
+        vec![
+            vec![],
+            vec![format!("bounty_rune_pickup player_id=1 game_time={t}")],
+            vec![],                                                        // two copies
+            vec![],                                                        // three copies
+            vec![format!("bounty_rune_pickup player_id=3 game_time={t}")], // a teammate, same second
+            vec![],
+            vec!["roshan_killed game_time=2107".to_string()],
+            vec!["aegis_picked_up player_id=1 game_time=2108".to_string()],
+            vec![],
+        ]
+    );
+}
+
+#[test]
+fn a_future_entry_waits_for_the_clock_or_never_fires() {
+    assert_eq!(
+        events_of("replay_future_entry", from_window, &[]),
+        vec![
+            vec![],
+            vec!["bounty_rune_pickup player_id=1 game_time=2098".to_string()],
+            vec![], // the tip at 2100 is ahead of the clock (2099)
+            vec!["tip sender_player_id=3 game_time=2100".to_string()],
+            vec![], // a courier kill at 2105 while the clock is 2101
+            vec![], // ... that left the window before the clock got there
+            vec![],
+        ]
+    );
+}
+
+#[test]
+fn a_rewind_of_five_minutes_is_a_new_baseline() {
+    let all: fn(&str) -> bool = |_| false;
+    let steps = events_of("replay_rewind_5min", all, &[5, 6]);
+    assert_eq!(
+        steps[5],
+        vec!["clock_time_changed clock_time=866"],
+        "counters, levels, items and a tower going back fire nothing; the future Roshan kill waits"
+    );
+    assert_eq!(
+        steps[6],
+        vec![
+            "clock_time_changed clock_time=867",
+            "death player_index=2",
+            "kill player_index=7 label=kill",
+        ],
+        "the new timeline goes on as usual"
+    );
+}
+
+#[test]
+fn a_seek_of_ten_minutes_forward_is_a_new_baseline() {
+    let all: fn(&str) -> bool = |_| false;
+    let steps = events_of("replay_seek_forward_10min", all, &[3, 4]);
+    assert_eq!(
+        steps[3],
+        vec!["clock_time_changed clock_time=1764"],
+        "one clock event, no kills, levels, items, tower or window history"
+    );
+    assert_eq!(
+        steps[4],
+        vec![
+            "clock_time_changed clock_time=1765",
+            "kill player_index=1 label=kill",
+            "death player_index=6",
+            "bounty_rune_pickup player_id=1 game_time=2700",
+        ]
+    );
 }
