@@ -186,14 +186,30 @@ pub(super) const EVENT_WINDOW_MAX: usize = 16;
 ///
 /// GSI re-sends its `events` array on every tick as a sliding window: newest
 /// first, at most 16 entries, each for about 30 s of game time. An entry
-/// therefore appears in several consecutive bodies, unchanged.
+/// therefore appears in several consecutive bodies, unchanged. Spectator and
+/// replay bodies also repeat an entry inside one array, with more copies from
+/// post to post (one, then two, then three): [`EventLog::repeating`] does that.
 #[derive(Debug, Default)]
 pub(super) struct EventLog {
     /// `(game_time, entry)`, oldest first.
     entries: Vec<(i64, Value)>,
+    /// Whether an entry comes in growing runs of copies, as spectators see it.
+    repeat: bool,
 }
 
+/// The most copies of one entry a repeating window holds.
+const MAX_COPIES: i64 = 3;
+
 impl EventLog {
+    /// A log whose windows repeat each entry as real spectator bodies do: one
+    /// copy in the entry's first second, two in the next, then three.
+    pub(super) fn repeating() -> Self {
+        Self {
+            repeat: true,
+            ..Self::default()
+        }
+    }
+
     /// Logs an entry: `{"game_time", "event_type", ...fields}` in that order,
     /// as real bodies have them.
     pub(super) fn push(&mut self, game_time: i64, event_type: &str, fields: Vec<(&str, Value)>) {
@@ -213,8 +229,16 @@ impl EventLog {
             .iter()
             .rev()
             .filter(|(t, _)| *t <= game_time && game_time - *t <= EVENT_WINDOW_SECS)
+            .flat_map(|(t, e)| {
+                let copies = if self.repeat {
+                    (game_time - t + 1).min(MAX_COPIES)
+                } else {
+                    1
+                };
+                std::iter::repeat_n(e, usize::try_from(copies).unwrap_or(1))
+            })
             .take(EVENT_WINDOW_MAX)
-            .map(|(_, e)| e.clone())
+            .cloned()
             .collect();
         Value::Array(entries)
     }
@@ -330,6 +354,19 @@ pub(super) fn kill_feed(kind: &str, value: i64, players: &[i64], clock: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeating_window_grows_runs_of_copies() {
+        let mut log = EventLog::repeating();
+        log.push(100, "tip", vec![("tip_amount", json!(50))]);
+        let copies = |t| log.window(t).as_array().map_or(0, Vec::len);
+        assert_eq!(
+            [copies(100), copies(101), copies(102), copies(120)],
+            [1, 2, 3, 3]
+        );
+        assert_eq!(copies(131), 0);
+        assert_eq!(EventLog::default().window(0), json!([]));
+    }
 
     #[test]
     fn the_window_slides_newest_first_and_is_capped() {

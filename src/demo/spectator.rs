@@ -1742,7 +1742,7 @@ impl Sim {
             ward_ready_for: [0; 2],
             buildings: sides,
             roshan_health: roshan_max_health(0),
-            events: EventLog::default(),
+            events: EventLog::repeating(),
             camera: 1,
             camera_until: 0,
             aegis: None,

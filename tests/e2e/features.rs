@@ -401,6 +401,56 @@ async fn a_long_spectator_sequence_fires_every_players_events() {
     server.shutdown().await;
 }
 
+/// Real spectator bodies repeat an `events` entry inside one array, more
+/// copies from post to post: end to end, each pickup, Roshan kill and Aegis is
+/// one event, and a teammate's pickup in the same second is another.
+#[tokio::test]
+async fn repeated_window_entries_are_one_event_each_end_to_end() {
+    let server = Server::default().await;
+    let mut client = server.client().await;
+    client
+        .subscribe(&["bounty_rune", "roshan", "clock_time_changed"])
+        .await;
+    let path =
+        repo().join("crates/wardcast-engine/tests/sequences/spectator_events_repeated_copies.json");
+    let Value::Array(bodies) = read_json(&path) else {
+        panic!("array")
+    };
+    let last_clock = bodies
+        .last()
+        .and_then(|b| b["map"]["clock_time"].as_i64())
+        .expect("clock");
+    for body in &bodies {
+        server.post(body).await;
+    }
+    let mut window = Vec::new();
+    'read: loop {
+        let (method, params) = client.note().await;
+        if method != "onNewEvents" {
+            continue;
+        }
+        for (name, data) in event_data(&params) {
+            if name == "clock_time_changed" {
+                if data["clock_time"] == last_clock {
+                    break 'read;
+                }
+                continue;
+            }
+            window.push((name, data["player_id"].clone(), data["game_time"].clone()));
+        }
+    }
+    assert_eq!(
+        window,
+        vec![
+            ("bounty_rune_pickup".to_string(), json!(1), json!(2098)),
+            ("bounty_rune_pickup".to_string(), json!(3), json!(2098)),
+            ("roshan_killed".to_string(), Value::Null, json!(2107)),
+            ("aegis_picked_up".to_string(), json!(1), json!(2108)),
+        ]
+    );
+    server.shutdown().await;
+}
+
 /// The engine's output for one body, grouped as the broker publishes it: one
 /// `onNewEvents` per feature (first-seen order), then one `onInfoUpdates2` per feature.
 fn grouped(output: &wardcast_engine::Output) -> Vec<(String, Value)> {

@@ -732,6 +732,47 @@ fn the_demo_loop_starts_each_round_as_a_new_match() {
     assert_eq!(seen.events.get("aegis_denied"), Some(&2));
 }
 
+/// The windows repeat entries as real broadcasts do (two and three copies of
+/// one entry in one array), and the engine still fires one event per entry
+/// the game logged: every distinct entry once, none twice.
+#[test]
+fn repeated_window_entries_fire_once_each() {
+    const WINDOW_EVENTS: [&str; 7] = [
+        "roshan_killed",
+        "aegis_picked_up",
+        "aegis_denied",
+        "bounty_rune_pickup",
+        "tip",
+        "courier_killed",
+        "kill_feed",
+    ];
+    for seed in SEEDS {
+        let posts = spectator_match(seed);
+        let mut distinct: Vec<&Value> = Vec::new();
+        let mut most_copies = 0;
+        for post in &posts {
+            let window = events(&post.body);
+            for entry in window {
+                most_copies = most_copies.max(window.iter().filter(|e| *e == entry).count());
+                if !distinct.contains(&entry) {
+                    distinct.push(entry);
+                }
+            }
+        }
+        assert_eq!(most_copies, 3, "seed {seed}: windows repeat entries");
+        let seen = run_engine(&posts);
+        let fired: usize = WINDOW_EVENTS
+            .iter()
+            .map(|name| seen.events.get(*name).copied().unwrap_or(0))
+            .sum();
+        assert_eq!(
+            fired,
+            distinct.len(),
+            "seed {seed}: one event per logged entry, whatever the copies"
+        );
+    }
+}
+
 /// One line per notable change; run with `--nocapture` to read the match.
 #[test]
 fn print_summary() {
