@@ -3,7 +3,8 @@ their read-only state and the listener registry."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+import weakref
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._core import Backoff, Core, Options
 from ._emitter import Listeners
@@ -79,3 +80,48 @@ class BaseClient(Listeners):
 
     def _local(self, name: str, args: Any) -> Event:
         return Event(name, args[0] if len(args) == 1 else (args or None), "status", args=tuple(args))
+
+
+END = object()
+"""What an event stream's queue gets when the client closes."""
+
+
+class Watch:
+    """The listener side of an event stream: every emission of ``names``
+    (and ``"closed"``, which ends the stream) is offered to the stream's
+    bounded queue. The registry holds the stream only weakly, so a stream left
+    behind (a ``break``) is collected and unregistered."""
+
+    def __init__(self, client: BaseClient, names: Tuple[str, ...], maxsize: int) -> None:
+        self._client = client
+        self._names = set(names) | {"closed"}
+        self._wants_closed = "closed" in names
+        self.maxsize = maxsize
+        self.overflowed = False
+        self.done = client.state == "closed"
+        ref = weakref.ref(self)
+
+        def listener(event: Event) -> None:
+            stream = ref()
+            if stream is not None and not stream.done:
+                closing = event.name == "closed" and not stream._wants_closed
+                if not stream._offer(END if closing else event):
+                    stream.overflowed = True
+
+        self._listener = listener
+        if not self.done:
+            for name in self._names:
+                client._add(name, listener, once=False, wants_event=True)
+
+    def _offer(self, item: Any) -> bool:
+        """Queues ``item`` without waiting; returns False when full."""
+        raise NotImplementedError
+
+    def _detach(self) -> None:
+        self.done = True
+        for name in self._names:
+            self._client.remove_listener(name, self._listener)
+
+    def __del__(self) -> None:
+        if not self.done:
+            self._detach()

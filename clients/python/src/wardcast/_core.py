@@ -80,9 +80,10 @@ class Options:
     ) -> "Options":
         """Checks and normalises the constructor arguments of either client."""
         backoff = reconnect if isinstance(reconnect, Backoff) else (Backoff() if reconnect else None)
+        bare, in_url = p.split_token(p.build_url(url, source=source, name=name))
         return Options(
-            url=p.build_url(url, source=source, name=name),
-            token=p.token_from_env(token),
+            url=bare,
+            token=p.token_from_env(token if token is not None else in_url),
             features=tuple(p.check_features(features or [])),
             reconnect=backoff,
             connect_timeout=connect_timeout,
@@ -190,11 +191,13 @@ class Core:
         self.start()
         if self._closing:
             return False
+        waits = [self._loop.create_task(e.wait()) for e in (self._ready, self._closed)]
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return not self._closing
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        return self._ready.is_set() and not self._closing
 
     async def wait_closed(self) -> None:
         """Waits until the client is closed."""
@@ -246,6 +249,7 @@ class Core:
         """``setRequiredFeatures`` as a job; on success the features are kept
         and sent again (as ``resume``) on every reconnect."""
         params = {"features": list(features), "dataFormat": "object"}
+        log.debug("subscribe: %s", ",".join(features))
         return await self.request(
             "setRequiredFeatures", params, hook=lambda r, e: self._subscribed("setRequiredFeatures", params, r, e, False)
         )

@@ -95,6 +95,18 @@ def build_url(url: Optional[str], *, source: Optional[str], name: Optional[str])
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/ws", urlencode(query), ""))
 
 
+def split_token(url: str) -> Tuple[str, Optional[str]]:
+    """``url`` without its ``token=`` query parameter, and that token: the
+    client sends it as a header instead, where no access log records it."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    tokens = [v for k, v in query if k in _SECRET_PARAMS]
+    if not tokens:
+        return url, None
+    kept = [(k, v) for k, v in query if k not in _SECRET_PARAMS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), "")), tokens[-1] or None
+
+
 def redact_url(url: str) -> str:
     """``url`` with the value of any ``token=`` query parameter hidden, for
     logs and reprs."""

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import weakref
-from typing import Any, AsyncIterator, Dict, List, Mapping, Optional, Set
+from typing import Any, AsyncIterator, Dict, List, Mapping, Optional, Tuple
 
 from . import _protocol as p
-from ._base import BaseClient
+from ._base import END, BaseClient, Watch
 from ._core import Backoff, Core
 from ._emitter import log
 from .errors import ClosedError, Overflow, Timeout
 
 __all__ = ["Client", "EventStream", "Backoff"]
 
-_END = object()
 
 
 class Client(BaseClient):
@@ -65,6 +63,8 @@ class Client(BaseClient):
         await core.close()
 
     async def __aenter__(self) -> "Client":
+        """Starts the client (without waiting for the connection)."""
+        self._start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -170,52 +170,32 @@ class Client(BaseClient):
         return bool(results)
 
 
-class EventStream(AsyncIterator[p.Event]):
-    """``async for event in client.events(...)``: the emissions of some names,
-    queued (at most ``maxsize``) from the moment it was made."""
+class EventStream(Watch, AsyncIterator[p.Event]):
+    """``async for event in client.events(...)``: see :meth:`Client.events`."""
 
-    def __init__(self, client: Client, names: "tuple[str, ...]", maxsize: int) -> None:
-        self._client = client
-        self._names: Set[str] = set(names) | {"closed"}
-        self._wants_closed = "closed" in names
+    def __init__(self, client: Client, names: Tuple[str, ...], maxsize: int) -> None:
         self._queue: "asyncio.Queue[Any]" = asyncio.Queue(maxsize + 1)
-        self._maxsize = maxsize
-        self._overflowed = False
-        self._done = client.state == "closed"
-        # The registry holds only a weak reference, so a stream left behind by
-        # a `break` is collected, and its __del__ unregisters it.
-        ref = weakref.ref(self)
+        super().__init__(client, names, maxsize)
 
-        def listener(event: p.Event) -> None:
-            stream = ref()
-            if stream is not None:
-                stream._put(event)
-
-        self._listener = listener
-        if not self._done:
-            for name in self._names:
-                client._add(name, listener, once=False, wants_event=True)
-
-    def _put(self, event: p.Event) -> None:
-        if self._done:
-            return
+    def _offer(self, item: Any) -> bool:
         try:
-            self._queue.put_nowait(_END if event.name == "closed" and not self._wants_closed else event)
+            self._queue.put_nowait(item)
+            return True
         except asyncio.QueueFull:
-            self._overflowed = True
+            return False
 
     def __aiter__(self) -> "EventStream":
         return self
 
     async def __anext__(self) -> p.Event:
-        if self._done:
+        if self.overflowed:
+            self._detach()
+            raise Overflow(f"more than {self.maxsize} events waited unread")
+        if self.done and self._queue.empty():
             raise StopAsyncIteration
-        if self._overflowed:
-            await self.aclose()
-            raise Overflow(f"more than {self._maxsize} events waited unread")
         item = await self._queue.get()
-        if item is _END:
-            await self.aclose()
+        if item is END:
+            self._detach()
             raise StopAsyncIteration
         event: p.Event = item
         return event
@@ -223,12 +203,3 @@ class EventStream(AsyncIterator[p.Event]):
     async def aclose(self) -> None:
         """Stops the stream: no more events are queued for it."""
         self._detach()
-
-    def _detach(self) -> None:
-        self._done = True
-        for name in self._names:
-            self._client.remove_listener(name, self._listener)
-
-    def __del__(self) -> None:
-        if not self._done:
-            self._detach()

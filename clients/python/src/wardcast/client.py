@@ -10,13 +10,12 @@ import threading
 from typing import Any, Coroutine, Dict, Iterator, List, Mapping, Optional, Tuple, TypeVar
 
 from . import _protocol as p
-from ._base import BaseClient
+from ._base import END, BaseClient, Watch
 from ._core import Core
 from .errors import ClosedError, Overflow, Timeout
 
 T = TypeVar("T")
 
-_END = object()
 
 
 class Client(BaseClient):
@@ -109,6 +108,8 @@ class Client(BaseClient):
             thread.join(timeout)
 
     def __enter__(self) -> "Client":
+        """Starts the client (without waiting for the connection)."""
+        self._start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -193,37 +194,13 @@ class Client(BaseClient):
             self.remove_listener(name, listener)
         return args[0] if len(args) == 1 else args
 
-    def events(self, *names: str, timeout: Optional[float] = None, maxsize: int = 1000) -> Iterator[p.Event]:
+    def events(self, *names: str, timeout: Optional[float] = None, maxsize: int = 1000) -> "EventIterator":
         """Iterates over the emissions of ``names`` as :class:`Event` records
-        (``event.name``, ``event.data``, ``event.raw``...) until the client
-        closes, or no emission comes for ``timeout`` seconds. Raises
-        :class:`Overflow` if more than ``maxsize`` wait unread."""
-        pending: "queue.Queue[Any]" = queue.Queue(maxsize + 1)
-        overflowed = threading.Event()
-
-        def listener(event: p.Event) -> None:
-            try:
-                pending.put_nowait(_END if event.name == "closed" and "closed" not in names else event)
-            except queue.Full:
-                overflowed.set()
-
-        watched = set(names) | {"closed"}
-        for name in watched:
-            self._add(name, listener, once=False, wants_event=True)
-        try:
-            while not self._closed or not pending.empty():
-                if overflowed.is_set():
-                    raise Overflow(f"more than {maxsize} events waited unread")
-                try:
-                    item = pending.get(timeout=timeout)
-                except queue.Empty:
-                    return
-                if item is _END:
-                    return
-                yield item
-        finally:
-            for name in watched:
-                self.remove_listener(name, listener)
+        (``event.name``, ``event.data``, ``event.raw``...), queued from this
+        call on, until the client closes or no emission comes for ``timeout``
+        seconds. Raises :class:`Overflow` if more than ``maxsize`` wait
+        unread."""
+        return EventIterator(self, names, timeout, maxsize)
 
     # ------------------------------------------------------------ the loop thread
 
@@ -269,3 +246,43 @@ class Client(BaseClient):
             coro.close()
             raise ClosedError("the client is closed")
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+
+class EventIterator(Watch, Iterator[p.Event]):
+    """``for event in client.events(...)``: see :meth:`Client.events`."""
+
+    def __init__(self, client: Client, names: Tuple[str, ...], timeout: Optional[float], maxsize: int) -> None:
+        self._queue: "queue.Queue[Any]" = queue.Queue(maxsize + 1)
+        self._timeout = timeout
+        super().__init__(client, names, maxsize)
+
+    def _offer(self, item: Any) -> bool:
+        try:
+            self._queue.put_nowait(item)
+            return True
+        except queue.Full:
+            return False
+
+    def __iter__(self) -> "EventIterator":
+        return self
+
+    def __next__(self) -> p.Event:
+        if self.overflowed:
+            self._detach()
+            raise Overflow(f"more than {self.maxsize} events waited unread")
+        if self.done and self._queue.empty():
+            raise StopIteration
+        try:
+            item = self._queue.get(timeout=self._timeout)
+        except queue.Empty:
+            self._detach()
+            raise StopIteration from None
+        if item is END:
+            self._detach()
+            raise StopIteration
+        event: p.Event = item
+        return event
+
+    def close(self) -> None:
+        """Stops the iteration: no more events are queued for it."""
+        self._detach()
