@@ -401,6 +401,60 @@ async fn a_long_spectator_sequence_fires_every_players_events() {
     server.shutdown().await;
 }
 
+/// A client that joins mid-match gets the whole scoreboard in its snapshot:
+/// all ten players' real K/D/A, net worth and items, before anything happens.
+#[tokio::test]
+async fn a_late_joiner_gets_the_whole_scoreboard_at_once() {
+    let server = Server::default().await;
+    let mut observer = server.client().await;
+    observer.subscribe(&["clock_time_changed"]).await;
+    let path = repo().join("crates/wardcast-engine/tests/sequences/spectator_10players_40.json");
+    let Value::Array(bodies) = read_json(&path) else {
+        panic!("array")
+    };
+    for body in &bodies[..2] {
+        server.post(body).await;
+    }
+    // The pipeline has published body 1 once its clock second arrives.
+    loop {
+        let (method, params) = observer.note().await;
+        if method == "onNewEvents"
+            && event_data(&params)[0].1["clock_time"] == bodies[1]["map"]["clock_time"]
+        {
+            break;
+        }
+    }
+    let mut late = server.client().await;
+    late.subscribe(&["scoreboard"]).await;
+    let snapshot = late.notification().await;
+    assert_eq!(snapshot["params"]["snapshot"], json!(true));
+    assert_eq!(snapshot["params"]["feature"], "scoreboard");
+    let board = snapshot["params"]["info"]["scoreboard"]
+        .as_object()
+        .expect("scoreboard category");
+    assert_eq!(board.len(), 10, "player_0..player_9: {board:?}");
+    for i in 0..10 {
+        let team = if i < 5 { "team2" } else { "team3" };
+        let player = &bodies[1]["player"][team][format!("player{i}")];
+        let row: Value =
+            serde_json::from_str(board[&format!("player_{i}")].as_str().expect("JSON text"))
+                .expect("row");
+        for field in [
+            "kills",
+            "deaths",
+            "assists",
+            "last_hits",
+            "net_worth",
+            "name",
+        ] {
+            assert_eq!(row[field], player[field], "player_{i}.{field}");
+        }
+        assert_eq!(row["player_index"], json!(i));
+        assert_eq!(row["items"].as_array().map(Vec::len), Some(6));
+    }
+    server.shutdown().await;
+}
+
 /// Real spectator bodies repeat an `events` entry inside one array, more
 /// copies from post to post: end to end, each pickup, Roshan kill and Aegis is
 /// one event, and a teammate's pickup in the same second is another.

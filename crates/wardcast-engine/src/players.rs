@@ -41,14 +41,25 @@ impl PlayerView<'_> {
     /// The match player index 0-9 (0-4 Radiant, 5-9 Dire): the spectator
     /// index, or in player mode the team slot (plus 5 on Dire). Bodies from
     /// before 2022 have no team slot; then the index is unknown, not guessed.
+    /// Neither is a Dire index made from a player with no side.
     pub fn player_index(&self) -> Option<i64> {
         self.index.map(i64::from).or_else(|| {
-            let slot = self.player?.team_slot?;
-            Some(if self.side() == Some("dire") {
-                slot.saturating_add(5)
-            } else {
-                slot
+            let slot = self.team_slot()?;
+            Some(match self.side()? {
+                "dire" => slot + 5,
+                _ => slot,
             })
+        })
+    }
+
+    /// The slot 0-4 within the team: from the spectator index (its `playerN`
+    /// key is what places the player), else `player.team_slot` when it is in
+    /// range (test fixtures and bad data send others).
+    pub fn team_slot(&self) -> Option<i64> {
+        self.index.map(|i| i64::from(i % 5)).or_else(|| {
+            self.player?
+                .team_slot
+                .filter(|slot| (0..5).contains(slot))
         })
     }
 }

@@ -40,7 +40,7 @@ pub(crate) fn run(step: &Step<'_>, sink: &mut Sink<'_>) {
             });
             // Bodies from before 2022 have no team_slot; then the slot is not
             // known in player mode and is left out rather than guessed.
-            let team_slot = p.team_slot.or(who.index.map(|i| i64::from(i % 5)));
+            let team_slot = who.team_slot();
             let player_index = who.player_index();
             if let Some(map) = entry.as_object_mut() {
                 if let Some(slot) = team_slot {
