@@ -144,7 +144,7 @@ def broker(start_broker: Any) -> Broker:
 
 def in_game(clock: int, **player: Any) -> Dict[str, Any]:
     """The fixture body at game clock `clock`, with player fields changed."""
-    body = copy.deepcopy(FIXTURE)
+    body: Dict[str, Any] = copy.deepcopy(FIXTURE)
     body["map"]["clock_time"] = clock
     body["player"].update(player)
     return body

@@ -61,7 +61,7 @@ class Process:
     def line(self, lines: "queue.Queue[str]", pred: Callable[[str], bool], what: str, timeout: float = T) -> str:
         """The next line of `lines` that satisfies `pred` (earlier ones are
         skipped)."""
-        seen = []
+        seen: List[str] = []
         while True:
             try:
                 text = lines.get(timeout=timeout)

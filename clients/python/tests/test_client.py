@@ -189,7 +189,12 @@ def test_run_forever_returns_when_a_listener_closes(broker: Broker) -> None:
     client.on("closed", closed)
     client.on("kill", lambda data: client.close())
     match = Match(broker)
-    client.on("subscribed", lambda result: (match.baseline(), match.kill()))
+
+    @client.on("subscribed")
+    def play(result: Any) -> None:
+        match.baseline()
+        match.kill()
+
     done = threading.Thread(target=client.run_forever)
     done.start()
     done.join(T)

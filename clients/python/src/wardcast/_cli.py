@@ -88,7 +88,9 @@ def _tail(args: argparse.Namespace) -> int:
             features = [f["name"] for f in catalogue.get("features", []) if f.get("supported")]
         job = client.set_required_features(features)
         result = client.wait_msg(job, timeout=10)
-        if isinstance(result, dict) and result.get("unsupportedFeatures"):
+        if result is None:
+            _status(f"no answer from {client.url} yet; still trying")
+        elif result.get("unsupportedFeatures"):
             _status(f"unsupported: {','.join(result['unsupportedFeatures'])}")
         client.run_forever()
     except Unauthorized as err:

@@ -348,11 +348,10 @@ class Core:
         try:
             if self.features:
                 await self._send_subscription(fresh=False)
-            else:
-                self._ready.set()
             for job in list(self._jobs.values()):
                 if not job.sent and not job.internal and not job.future.done():
                     await self._send(job)
+            self._maybe_ready()
             async for message in ws:
                 await self._on_message(message)
         except ConnectionClosed:
@@ -383,6 +382,7 @@ class Core:
         behind it are read."""
         if error is not None:
             if not internal:
+                self._maybe_ready()
                 return []  # a user's call failed: it changes nothing, and they get the error
             if isinstance(error, RpcError) and method == "resume" and error.code in (-32601, -32602):
                 log.debug("the broker has no resume (%s): subscribing afresh", error)
@@ -406,8 +406,17 @@ class Core:
             out.append(p.status("subscribed", result))
         elif isinstance(result, dict):
             log.warning("no requested feature is supported: %s", result.get("unsupportedFeatures"))
-        self._ready.set()
+        self._maybe_ready()
         return out
+
+    def _maybe_ready(self) -> None:
+        """Ready: the socket is open and no subscription is awaiting its answer
+        (so ``connect()`` returns once the features asked for are in force)."""
+        pending = any(
+            j.method in ("setRequiredFeatures", "resume") and not j.future.done() for j in self._jobs.values()
+        )
+        if self._ws is not None and not pending:
+            self._ready.set()
 
     async def _send(self, job: _Job) -> None:
         ws = self._ws
