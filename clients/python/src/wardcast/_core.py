@@ -309,7 +309,12 @@ class Core:
                 why = str(err) or type(err).__name__
             else:
                 attempt = 0
-                lost = await self._session(ws)
+                try:
+                    lost = await self._session(ws)
+                except Exception as err:  # a bug here must not end reconnecting silently
+                    log.exception("the connection failed unexpectedly")
+                    await ws.close(1011)
+                    lost = {"code": 1011, "reason": f"client error: {err!r}"}
             backoff = None if self._closing else self.options.reconnect
             delay = backoff.delay(attempt) if backoff is not None else None
             attempt += 1
@@ -361,7 +366,8 @@ class Core:
             self._ready.clear()
             self.position.lost()
             self._socket_lost()
-        return {"code": ws.close_code, "reason": ws.close_reason or ""}
+        # ws.protocol has these in every websockets release we support (13.1+).
+        return {"code": ws.protocol.close_code, "reason": ws.protocol.close_reason or ""}
 
     async def _send_subscription(self, fresh: bool) -> None:
         resume = self.position.can_resume() and not fresh
