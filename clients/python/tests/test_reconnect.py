@@ -4,8 +4,10 @@ test severs), and a broker restart (a new epoch)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, List
 
+import pytest
 from conftest import T, Broker, Match, Proxy
 from helpers import Recorder, subscribed
 
@@ -30,7 +32,10 @@ class Watcher:
         self.client.close()
 
 
-def test_a_cut_connection_resumes_and_nothing_is_lost(broker: Broker, proxy: Proxy) -> None:
+def test_a_cut_connection_resumes_and_nothing_is_lost(
+    broker: Broker, proxy: Proxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="wardcast")
     client = wardcast.Client(proxy.ws_url, reconnect=FAST)
     kills, gold, lifecycle = Recorder(), Recorder(), Recorder()
     client.on("event", lambda e: kills((e.data["kills"], e.replayed, e.seq)) if e.name == "kill" else None)
@@ -72,6 +77,7 @@ def test_a_cut_connection_resumes_and_nothing_is_lost(broker: Broker, proxy: Pro
         assert names == ["connected", "disconnected", "connected", "resumed"], names
         assert lifecycle.items[2][1]["reconnected"] is True
         assert lifecycle.items[1][1]["will_reconnect"] is True
+        assert f"resume epoch={epoch} since=" in caplog.text and "resumed: recovered" in caplog.text
     finally:
         client.close()
 

@@ -25,20 +25,8 @@ from ._core import Backoff
 from ._protocol import DEFAULT_URL, Event, overwolf_value
 from .client import Client
 from .discovery import Broker, discover
-from .errors import (
-    ClosedError,
-    InternalError,
-    InvalidParams,
-    InvalidRequest,
-    MethodNotFound,
-    Overflow,
-    ParseError,
-    RateLimited,
-    RpcError,
-    Timeout,
-    Unauthorized,
-    WardcastError,
-)
+from . import errors
+from .errors import *  # noqa: F403 (the names in errors.__all__)
 
 __version__ = "1.0.0"
 
@@ -50,19 +38,8 @@ __all__ = [
     "discover",
     "overwolf_value",
     "DEFAULT_URL",
-    "WardcastError",
-    "Timeout",
-    "ClosedError",
-    "Unauthorized",
-    "Overflow",
-    "RpcError",
-    "ParseError",
-    "InvalidRequest",
-    "MethodNotFound",
-    "InvalidParams",
-    "InternalError",
-    "RateLimited",
     "__version__",
+    *errors.__all__,
 ]
 
 # A library logs nothing unless the application configures logging.

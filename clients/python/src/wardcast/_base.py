@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from ._core import Backoff, Core, Options
 from ._emitter import Listeners
 from ._protocol import Event, redact_url
+from .errors import Overflow
 
 # Every emission goes to its own name's listeners; these also get the Event
 # of every game event, and of every info update.
@@ -92,7 +93,13 @@ class Watch:
     bounded queue. The registry holds the stream only weakly, so a stream left
     behind (a ``break``) is collected and unregistered."""
 
-    def __init__(self, client: BaseClient, names: Tuple[str, ...], maxsize: int) -> None:
+    def __init__(
+        self, client: BaseClient, names: Tuple[str, ...], maxsize: int, pending: Any, full: "type[Exception]"
+    ) -> None:
+        #: The stream's queue (a queue.Queue or an asyncio.Queue), and the
+        #: exception its put_nowait raises when full.
+        self._pending = pending
+        self._full = full
         self._client = client
         self._names = set(names) | {"closed"}
         self._wants_closed = "closed" in names
@@ -115,7 +122,27 @@ class Watch:
 
     def _offer(self, item: Any) -> bool:
         """Queues ``item`` without waiting; returns False when full."""
-        raise NotImplementedError
+        try:
+            self._pending.put_nowait(item)
+            return True
+        except self._full:
+            return False
+
+    def _check(self) -> bool:
+        """Before taking the next item: raises :class:`Overflow` if the
+        stream fell behind; returns False when it is over and drained."""
+        if self.overflowed:
+            self._detach()
+            raise Overflow(f"more than {self.maxsize} events waited unread")
+        return not (self.done and self._pending.empty())
+
+    def _unwrap(self, item: Any) -> Optional[Event]:
+        """The event of a queued item; None (and detached) at the end."""
+        if item is END:
+            self._detach()
+            return None
+        event: Event = item
+        return event
 
     def _detach(self) -> None:
         self.done = True

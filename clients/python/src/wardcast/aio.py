@@ -13,10 +13,10 @@ import inspect
 from typing import Any, AsyncIterator, Dict, List, Mapping, Optional, Tuple
 
 from . import _protocol as p
-from ._base import END, BaseClient, Watch
+from ._base import BaseClient, Watch
 from ._core import Backoff, Core
 from ._emitter import log
-from .errors import ClosedError, Overflow, Timeout
+from .errors import ClosedError, Timeout
 
 __all__ = ["Client", "EventStream", "Backoff"]
 
@@ -175,29 +175,17 @@ class EventStream(Watch, AsyncIterator[p.Event]):
 
     def __init__(self, client: Client, names: Tuple[str, ...], maxsize: int) -> None:
         self._queue: "asyncio.Queue[Any]" = asyncio.Queue(maxsize + 1)
-        super().__init__(client, names, maxsize)
-
-    def _offer(self, item: Any) -> bool:
-        try:
-            self._queue.put_nowait(item)
-            return True
-        except asyncio.QueueFull:
-            return False
+        super().__init__(client, names, maxsize, self._queue, asyncio.QueueFull)
 
     def __aiter__(self) -> "EventStream":
         return self
 
     async def __anext__(self) -> p.Event:
-        if self.overflowed:
-            self._detach()
-            raise Overflow(f"more than {self.maxsize} events waited unread")
-        if self.done and self._queue.empty():
+        if not self._check():
             raise StopAsyncIteration
-        item = await self._queue.get()
-        if item is END:
-            self._detach()
+        event = self._unwrap(await self._queue.get())
+        if event is None:
             raise StopAsyncIteration
-        event: p.Event = item
         return event
 
     async def aclose(self) -> None:

@@ -10,9 +10,9 @@ import threading
 from typing import Any, Coroutine, Dict, Iterator, List, Mapping, Optional, Tuple, TypeVar
 
 from . import _protocol as p
-from ._base import END, BaseClient, Watch
+from ._base import BaseClient, Watch
 from ._core import Core
-from .errors import ClosedError, Overflow, Timeout
+from .errors import ClosedError, Timeout
 
 T = TypeVar("T")
 
@@ -254,33 +254,21 @@ class EventIterator(Watch, Iterator[p.Event]):
     def __init__(self, client: Client, names: Tuple[str, ...], timeout: Optional[float], maxsize: int) -> None:
         self._queue: "queue.Queue[Any]" = queue.Queue(maxsize + 1)
         self._timeout = timeout
-        super().__init__(client, names, maxsize)
-
-    def _offer(self, item: Any) -> bool:
-        try:
-            self._queue.put_nowait(item)
-            return True
-        except queue.Full:
-            return False
+        super().__init__(client, names, maxsize, self._queue, queue.Full)
 
     def __iter__(self) -> "EventIterator":
         return self
 
     def __next__(self) -> p.Event:
-        if self.overflowed:
-            self._detach()
-            raise Overflow(f"more than {self.maxsize} events waited unread")
-        if self.done and self._queue.empty():
+        if not self._check():
             raise StopIteration
         try:
-            item = self._queue.get(timeout=self._timeout)
+            event = self._unwrap(self._queue.get(timeout=self._timeout))
         except queue.Empty:
             self._detach()
             raise StopIteration from None
-        if item is END:
-            self._detach()
+        if event is None:
             raise StopIteration
-        event: p.Event = item
         return event
 
     def close(self) -> None:
