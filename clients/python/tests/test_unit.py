@@ -82,6 +82,13 @@ def test_rpc_errors_by_code() -> None:
     assert issubclass(wardcast.Timeout, TimeoutError) and issubclass(wardcast.Unauthorized, wardcast.ClosedError)
 
 
+def test_timeouts_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        wardcast.Client("ws://h:1/ws", request_timeout=0)
+    with pytest.raises(ValueError):
+        wardcast.Client("ws://h:1/ws", connect_timeout=-1)
+
+
 def test_backoff_stays_within_bounds() -> None:
     backoff = wardcast.Backoff(min_delay=0.5, max_delay=15.0, factor=2.0, jitter=0.3)
     for attempt in range(0, 200, 7):

@@ -79,6 +79,9 @@ class Options:
         request_timeout: float,
     ) -> "Options":
         """Checks and normalises the constructor arguments of either client."""
+        for what, value in (("connect_timeout", connect_timeout), ("request_timeout", request_timeout)):
+            if not value > 0:
+                raise ValueError(f"{what} must be a positive number of seconds, got {value!r}")
         backoff = reconnect if isinstance(reconnect, Backoff) else (Backoff() if reconnect else None)
         bare, in_url = p.split_token(p.build_url(url, source=source, name=name))
         return Options(
@@ -218,14 +221,15 @@ class Core:
             raise self.fatal or ClosedError("the client is closed")
         if not isinstance(method, str) or not method:
             raise TypeError("method must be a non-empty string")
+        wait = self.options.request_timeout if timeout is None else timeout
+        if not wait > 0:
+            raise ValueError(f"a request's timeout must be a positive number of seconds, got {timeout!r}")
         job_id = self._next_id
         self._next_id += 1
         text = p.encode_request(job_id, method, params)
         job = _Job(job_id, method, text, self._loop.create_future(), internal, hook)
         self._jobs[job_id] = job
-        wait = self.options.request_timeout if timeout is None else timeout
-        if wait > 0:
-            job.timer = self._loop.call_later(wait, self._expire, job, wait)
+        job.timer = self._loop.call_later(wait, self._expire, job, wait)
         if not internal:
             self.start()
         if self._ws is not None and self.state == "open":
