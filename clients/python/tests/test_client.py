@@ -173,11 +173,13 @@ def test_local_emit_and_a_failing_listener(client: wardcast.Client, caplog: pyte
 def test_debug_logging_shows_connect_subscribe_and_emits(broker: Broker, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="wardcast"):
         with wardcast.Client(broker.ws_url) as c:
+            kills = Recorder()
+            c.on("kill", kills)  # before the post: a wait_event after it could miss the kill
             subscribed(c, ["kill"])
             m = Match(broker)
             m.baseline()
             m.kill()
-            assert c.wait_event("kill", timeout=T) is not None
+            kills.wait_for(lambda k: len(k) == 1, "the kill")
     text = caplog.text
     for expected in ("connecting to ws://", "connected to", "subscribe: kill", "emit event: 'connected'", "emit event: 'kill'", "closed"):
         assert expected in text, expected

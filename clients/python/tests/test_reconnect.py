@@ -143,9 +143,13 @@ def test_the_asyncio_face_resumes_too(broker: Broker, proxy: Proxy) -> None:
             await loop.run_in_executor(None, match.kill)
             first = await asyncio.wait_for(stream.__anext__(), T)
             assert first.data["kills"] == 1
-            proxy.hold()
-            proxy.sever()
-            await client.wait_event("disconnected", timeout=T, raises=True)
+
+            async def cut() -> None:
+                proxy.hold()
+                proxy.sever()
+
+            # gather starts the wait (its listener is in place) before the cut.
+            await asyncio.gather(client.wait_event("disconnected", timeout=T, raises=True), cut())
             await loop.run_in_executor(None, match.kill)
             await loop.run_in_executor(None, watcher.wait, 2)
             proxy.release()
