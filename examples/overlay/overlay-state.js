@@ -28,6 +28,9 @@
     "me", // info me.team, me.steam_id, me.hero
     "roster", // info roster.players: maps "me" to a player_index when spectating
     "match_info", // info match_info.pseudo_match_id (a new match resets the counters), team_score.team_score
+    // info scoreboard.me (playing), scoreboard.player_0..9 (spectating): every counter below at
+    // once, in the subscription's snapshot too, so a page opened mid-match shows them straight away
+    "scoreboard",
     "kill",
     "death",
     "assist",
@@ -58,18 +61,29 @@
       roster: [], // roster.players
       match_id: null, // match_info.pseudo_match_id
       score: null, // {radiant, dire}
-      // Per-player counters. Player mode: the key "me" (events carry no player_index).
-      // Spectator mode: "0".."9", the events' player_index.
+      // Per-player counters, from events and from scoreboard rows. Player mode: the key "me"
+      // (events carry no player_index). Spectator mode: "0".."9", the events' player_index.
       players: {},
+      // The scoreboard rows as received (object form), under the same keys as players.
+      scoreboard: {},
       clock: null, // {clock_time, daytime, nightstalker_night}
       ward: {}, // ward purchase cooldown: "me" (player mode), "radiant", "dire" (spectator mode)
       roshan: { state: null, state_end_seconds: null, last: null },
     };
   }
 
-  // Counters that belong to one match: cleared when the match changes or ends.
+  // The counters a scoreboard row carries that the overlay also takes from events.
+  var ROW_COUNTERS = ["kills", "deaths", "assists", "gold", "gpm", "xpm", "buyback_cost", "buyback_cooldown"];
+
+  // Counters that belong to one match: cleared when the match changes or ends. The scoreboard
+  // rows are kept: they are the broker's current info, which it replaces or resets (null) itself
+  // when the match changes, and a subscription's snapshot comes in the order the info last
+  // changed, so the rows of this match may arrive before its match_info.pseudo_match_id.
   function resetMatch(state) {
     state.players = {};
+    for (var k in state.scoreboard) {
+      if (hasOwn.call(state.scoreboard, k)) copyNums(state.players[k] = {}, state.scoreboard[k], ROW_COUNTERS);
+    }
     state.clock = null;
     state.ward = {};
     state.score = null;
@@ -187,10 +201,37 @@
       if (key === "players") state.roster = Array.isArray(v) ? v : [];
     } else if (category === "team_score") {
       if (key === "team_score") state.score = v && typeof v === "object" ? v : null;
+    } else if (category === "scoreboard") {
+      applyRow(state, key, v);
     } else if (category === "roshan") {
       if (key === "state") state.roshan.state = v;
       else if (key === "state_end_seconds") state.roshan.state_end_seconds = isNum(v) ? v : null;
     }
+  }
+
+  // scoreboard.me -> "me", scoreboard.player_3 -> "3": the keys of state.players. (Not the
+  // row's player_index: in player mode events carry none, so their counters are under "me".)
+  function rowKey(key) {
+    if (key === "me") return "me";
+    var m = /^player_([0-9])$/.exec(key);
+    return m ? m[1] : null;
+  }
+
+  // A row is the whole truth at the time it was sent: its counters replace what events said,
+  // and the events that follow update them until the next row. Rows are never older than the
+  // events before them (kills, deaths and assists are sent at once; other values only skip
+  // seconds, never arrive late), so nothing on screen goes backwards. A reset (null) clears the
+  // player, like a new match does.
+  function applyRow(state, key, row) {
+    var k = rowKey(key);
+    if (k === null) return;
+    if (!row || typeof row !== "object") {
+      delete state.scoreboard[k];
+      delete state.players[k];
+      return;
+    }
+    state.scoreboard[k] = row;
+    copyNums(state.players[k] || (state.players[k] = {}), row, ROW_COUNTERS);
   }
 
   /** Records the page's link to the broker (see create()). Returns the state. */
@@ -210,7 +251,8 @@
   /**
    * Whose counters the overlay shows: "me" while playing; while spectating, the
    * player_index (as a string) of the hero the observer follows, found by matching
-   * me.steam_id in roster.players. null when it cannot be told.
+   * me.steam_id in roster.players (or, without a roster, in the scoreboard rows). null when
+   * it cannot be told.
    */
   function meKey(state) {
     if (state.game_state !== "spectating") return "me";
@@ -219,6 +261,9 @@
     for (var i = 0; i < state.roster.length; i++) {
       var p = state.roster[i];
       if (p && p.steamId === id && isNum(p.player_index)) return String(p.player_index);
+    }
+    for (var k in state.scoreboard) {
+      if (hasOwn.call(state.scoreboard, k) && k !== "me" && state.scoreboard[k].steamid === id) return k;
     }
     return null;
   }

@@ -24,20 +24,40 @@ const NONE = OverlayState.NONE;
 
 // The engine's expected output for one GSI body: {events: [{feature, name, data}],
 // info: [{feature, category, key, value}]}: exactly what the broker sends, in object form.
-function feed(state, output) {
-  for (const i of output.info) OverlayState.applyInfo(state, { [i.category]: { [i.key]: i.value } });
+// rows: false leaves out the scoreboard rows (a client that does not get scoreboard).
+function feed(state, output, { rows = true } = {}) {
+  for (const i of output.info) {
+    if (rows || i.category !== "scoreboard") OverlayState.applyInfo(state, { [i.category]: { [i.key]: i.value } });
+  }
   for (const e of output.events) OverlayState.applyEvent(state, e.name, e.data);
   return state;
 }
+const expected = (name) => readJson(join(CASES, name, "expected.json"));
 
-// A player-mode state in a match, with an engine case's output applied.
+// A player-mode state in a match, with the events (and info, but no scoreboard rows) of
+// engine cases applied: the cases are separate bodies, their rows would disagree.
 function playing(...cases) {
   const state = OverlayState.create();
   OverlayState.setConnection(state, "open");
   OverlayState.applyInfo(state, { game: { game_state: "playing" }, me: { team: "radiant", hero: "invoker" } });
-  for (const name of cases) feed(state, readJson(join(CASES, name, "expected.json")));
+  for (const name of cases) feed(state, expected(name), { rows: false });
   return state;
 }
+
+// The counters the view shows, to compare with a scoreboard row.
+const shown = (state) => {
+  const v = OverlayState.view(state);
+  return { kda: v.kda, gold: v.gold, gpm: v.gpm, xpm: v.xpm, buyback_cost: v.buyback_cost, buyback_cooldown: v.buyback_cooldown };
+};
+const fromRow = (row) => ({
+  kda: `${row.kills} / ${row.deaths} / ${row.assists}`,
+  gold: String(row.gold),
+  gpm: String(row.gpm),
+  xpm: String(row.xpm),
+  buyback_cost: String(row.buyback_cost),
+  buyback_cooldown: OverlayState.formatCooldown(row.buyback_cooldown),
+});
+const rowOf = (output, key) => output.info.find((i) => i.category === "scoreboard" && i.key === key).value;
 
 // ------------------------------------------------------------------ pure logic, real payloads
 
@@ -52,7 +72,8 @@ test("every subscribed feature and every handled event is in the catalogue (prot
   }
   const info = new Set(readdirSync(join(REPO, "protocol/schemas/info")).map((f) => f.replace(".schema.json", "")));
   for (const k of ["game.game_state", "game.match_state", "me.team", "me.steam_id", "me.hero", "roster.players",
-    "match_info.pseudo_match_id", "team_score.team_score", "roshan.state", "roshan.state_end_seconds"]) {
+    "match_info.pseudo_match_id", "team_score.team_score", "roshan.state", "roshan.state_end_seconds",
+    "scoreboard.me", "scoreboard.player_0", "scoreboard.player_9"]) {
     assert.ok(info.has(k), `info ${k}`);
   }
 });
@@ -68,7 +89,7 @@ test("nothing known: dashes everywhere, a status line, no match panel", () => {
   assert.equal(OverlayState.view(open).status, "Waiting for a Dota 2 match\u2026");
 });
 
-test("player mode: kill, death, assist, gold, GPM/XPM from the engine cases", () => {
+test("player mode: kill, death, assist, gold, GPM/XPM from events alone (engine cases, no scoreboard)", () => {
   const v = OverlayState.view(playing("kill_single", "death", "assist_two", "gold_change", "gpm_xpm_change"));
   const kill = readJson(join(CASES, "kill_single/expected.json")).events.find((e) => e.name === "kill").data;
   const death = readJson(join(CASES, "death/expected.json")).events.find((e) => e.name === "death").data;
@@ -124,8 +145,9 @@ test("spectator sequence (40 real bodies): the followed hero's numbers, per-team
   assert.equal(v.mode, "spectating");
   assert.equal(v.hero, "Chen");
   assert.equal(v.team, "Radiant");
-  assert.equal(v.assists, "8"); // the assist event of player_index 0
-  assert.equal(v.kills, NONE); // no kill event for player 0 in these 40 bodies
+  // scoreboard.player_0 from the first body on (1/2/7), then the assist event of body 8 (and
+  // the rows after it) make it 8. No kill or death event for player 0 in these 40 bodies.
+  assert.equal(v.kda, "1 / 2 / 8");
   assert.equal(v.gold, "539");
   assert.equal(v.buyback_cost, "554");
   assert.equal(v.buyback_cooldown, "ready");
@@ -138,6 +160,104 @@ test("spectator sequence (40 real bodies): the followed hero's numbers, per-team
   assert.equal(v.roshan_timer, "7:31");
   assert.equal(v.roshan_last, "Aegis picked up");
   assert.deepEqual(v.sections, { status: false, match: true, roshan: true });
+});
+
+test("player mode, opened mid-match: scoreboard.me fills K/D/A, gold, GPM/XPM and buyback at once", () => {
+  // A first body 30 minutes in: no counter event (it is a baseline), only info.
+  const output = expected("first_snapshot_mid_match_is_baseline");
+  assert.deepEqual(output.events.map((e) => e.name), ["game_state_changed", "match_state_changed"]);
+  const row = rowOf(output, "me");
+  assert.deepEqual([row.kills, row.deaths, row.assists], [7, 2, 5]);
+  const state = feed(OverlayState.setConnection(OverlayState.create(), "open"), output);
+  assert.equal(OverlayState.meKey(state), "me");
+  assert.deepEqual(shown(state), fromRow(row));
+  assert.equal(OverlayState.view(state).kda, "7 / 2 / 5");
+  assert.deepEqual(OverlayState.view(state).sections, { status: false, match: true, roshan: false });
+  // Without the row, events alone: the dashes this feature is for.
+  const eventsOnly = feed(OverlayState.setConnection(OverlayState.create(), "open"), output, { rows: false });
+  assert.equal(OverlayState.view(eventsOnly).kda, `${NONE} / ${NONE} / ${NONE}`);
+});
+
+test("spectating, opened mid-match: the row of the player the observer selected, not the others", () => {
+  const output = expected("spectator_first_snapshot");
+  const state = feed(OverlayState.setConnection(OverlayState.create(), "open"), output);
+  // me.steam_id is player 7's (Invoker, Dire) in roster.players.
+  assert.equal(state.me.steam_id, rowOf(output, "player_7").steamid);
+  assert.equal(OverlayState.meKey(state), "7");
+  assert.deepEqual(shown(state), fromRow(rowOf(output, "player_7")));
+  assert.equal(OverlayState.view(state).kda, "6 / 3 / 8");
+  assert.notDeepEqual(shown(state), fromRow(rowOf(output, "player_0")));
+  // Without roster.players the rows' steamid tells the player too.
+  OverlayState.applyInfo(state, { roster: { players: null } });
+  assert.equal(OverlayState.meKey(state), "7");
+  assert.equal(OverlayState.view(state).kda, "6 / 3 / 8");
+  // The observer selects another hero: that player's row, already there.
+  OverlayState.applyInfo(state, { me: { steam_id: rowOf(output, "player_2").steamid, team: "radiant", hero: "dark_willow" } });
+  assert.equal(OverlayState.meKey(state), "2");
+  assert.deepEqual(shown(state), fromRow(rowOf(output, "player_2")));
+  assert.equal(OverlayState.view(state).buyback_cooldown, "40:42");
+});
+
+test("scoreboard: a null row clears that player; the rows survive a snapshot's late match_info", () => {
+  const output = expected("spectator_first_snapshot");
+  const state = feed(OverlayState.setConnection(OverlayState.create(), "open"), output);
+  OverlayState.applyInfo(state, { scoreboard: { player_0: null } });
+  assert.equal(OverlayState.view(state).kda, "6 / 3 / 8", "another player's reset leaves player 7 alone");
+  OverlayState.applyInfo(state, { scoreboard: { player_7: null } });
+  assert.deepEqual(shown(state), {
+    kda: `${NONE} / ${NONE} / ${NONE}`, gold: NONE, gpm: NONE, xpm: NONE, buyback_cost: NONE, buyback_cooldown: NONE,
+  });
+
+  const mine = rowOf(expected("first_snapshot_mid_match_is_baseline"), "me");
+  const player = playing();
+  OverlayState.applyInfo(player, { scoreboard: { me: mine } });
+  OverlayState.applyEvent(player, "kill", { kills: 8, kill_streak: 1, label: "kill" }); // event counters reset too
+  OverlayState.applyInfo(player, { scoreboard: { me: null } });
+  assert.equal(OverlayState.view(player).kda, `${NONE} / ${NONE} / ${NONE}`);
+
+  // A subscription's snapshot is in the order the info last changed: the row may come before
+  // match_info (say a teammate's kill changed team_score since). The new match id must not
+  // wipe the row, which the broker itself would reset (null) if it belonged to another match.
+  const late = OverlayState.setConnection(OverlayState.create(), "open");
+  OverlayState.applyInfo(late, { game: { game_state: "playing" }, scoreboard: { me: mine } });
+  OverlayState.applyInfo(late, { match_info: { pseudo_match_id: "m1", team_score: { radiant: 20, dire: 9 } } });
+  assert.deepEqual(shown(late), fromRow(mine));
+  OverlayState.applyInfo(late, { match_info: { pseudo_match_id: "m2" } });
+  assert.deepEqual(shown(late), fromRow(mine), "kept until the broker resets it");
+  OverlayState.applyInfo(late, { scoreboard: { me: null } });
+  assert.equal(OverlayState.view(late).kills, NONE);
+});
+
+test("scoreboard and events agree: events update between rows, a row replaces what events said", () => {
+  const state = playing();
+  const row = { player_index: 0, team: "radiant", kills: 3, deaths: 1, assists: 4, gold: 500, gpm: 300, xpm: 350, buyback_cost: 400, buyback_cooldown: 0 };
+  // An event first (the client got it before its first row): the row, the truth, replaces it.
+  OverlayState.applyEvent(state, "gold", { gold: 450, gold_reliable: 200, gold_unreliable: 250 });
+  OverlayState.applyEvent(state, "kill", { kills: 2, kill_streak: 2, label: "kill" });
+  OverlayState.applyInfo(state, { scoreboard: { me: row } });
+  assert.deepEqual(shown(state), fromRow(row));
+  // Events between two rows move the values on, never back.
+  OverlayState.applyEvent(state, "kill", { kills: 4, kill_streak: 3, label: "kill" });
+  OverlayState.applyEvent(state, "gold", { gold: 750, gold_reliable: 300, gold_unreliable: 450 });
+  OverlayState.applyEvent(state, "hero_buyback_info_changed", { buyback_cost: 420, buyback_cooldown: 0 });
+  assert.deepEqual(shown(state), fromRow({ ...row, kills: 4, gold: 750, buyback_cost: 420 }));
+  // The next row carries the latest values (conflation skips seconds, never delays them).
+  const next = { ...row, kills: 4, gold: 780, gpm: 305, buyback_cost: 420, buyback_cooldown: 0 };
+  OverlayState.applyInfo(state, { scoreboard: { me: next } });
+  assert.deepEqual(shown(state), fromRow(next));
+  // A row without a member (absent in the mode) leaves that counter to the events.
+  OverlayState.applyEvent(state, "xpm", { xpm: 400 });
+  const { xpm, ...noXpm } = next;
+  OverlayState.applyInfo(state, { scoreboard: { me: noXpm } });
+  assert.equal(OverlayState.view(state).xpm, "400");
+  // Spectator rows go by their key, like the events' player_index.
+  const spec = OverlayState.create();
+  OverlayState.applyInfo(spec, { game: { game_state: "spectating" }, me: { steam_id: "1" }, roster: { players: [{ steamId: "1", player_index: 6 }] } });
+  OverlayState.applyEvent(spec, "death", { deaths: 2, player_index: 6, team: "dire" });
+  OverlayState.applyInfo(spec, { scoreboard: { player_6: { ...row, player_index: 6, deaths: 3 }, player_1: { ...row, kills: 9 } } });
+  assert.equal(OverlayState.view(spec).kda, "3 / 3 / 4");
+  OverlayState.applyEvent(spec, "assist", { assists: 5, player_index: 6, team: "dire" });
+  assert.equal(OverlayState.view(spec).kda, "3 / 3 / 5");
 });
 
 test("a new match, or leaving one, clears the counters; info resets (null) are honoured", () => {
@@ -191,10 +311,12 @@ test("real broker: the state follows posted GSI bodies (KDA, gold, buyback)", as
 
   const match = new Match(broker);
   const me = client.waitEvent("info:me", { timeout: T });
+  const row = client.waitEvent("info:scoreboard", { timeout: T });
   await match.baseline();
-  await me;
+  await Promise.all([me, row]);
   assert.equal(OverlayState.view(state).hero, "Invoker");
-  assert.equal(OverlayState.view(state).kda, `${NONE} / ${NONE} / ${NONE}`, "the first body is a baseline");
+  // The first body is a baseline (no kill, death or assist event); its scoreboard row says 0.
+  assert.equal(OverlayState.view(state).kda, "0 / 0 / 0");
 
   let next = client.waitEvent("kill", { timeout: T });
   await match.kill();
@@ -226,6 +348,44 @@ test("real broker: the state follows posted GSI bodies (KDA, gold, buyback)", as
   assert.equal(OverlayState.view(state).buyback_cost, String(body.hero.buyback_cost));
   assert.equal(OverlayState.view(state).clock, OverlayState.formatClock(match.clock));
   assert.equal(OverlayState.view(state).status, "");
+});
+
+// A client that connects after the broker has had the bodies: the subscription's snapshot only.
+async function lateState(t, broker) {
+  const client = new Client({ url: broker.wsUrl, features: OverlayState.FEATURES });
+  t.after(() => client.close());
+  const state = OverlayState.setConnection(OverlayState.create(), "open");
+  client.on("event", (e) => OverlayState.applyEvent(state, e.name, e.data));
+  let seen = 0;
+  client.on("info", (info, params) => {
+    OverlayState.applyInfo(state, info);
+    seen = Math.max(seen, params.seq);
+  });
+  const [result] = await within("subscribed", client.waitEvent("subscribed"));
+  // The snapshot follows the subscribe result (maybe in the same read, so already handled);
+  // result.seq is the seq of its last notification.
+  if (seen < result.seq) await client.waitEvent("info", { timeout: T, filter: (_, params) => params.seq >= result.seq });
+  return state;
+}
+
+test("real broker, joined mid-match: the snapshot's scoreboard row gives the K/D/A at once", async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  // Spectating: the observer follows N0tail's Chen (player 0), 1/2/7 in the first body.
+  await broker.post(readJson(join(SEQUENCES, "spectator_10players_40.json"))[0]);
+  const spec = await lateState(t, broker);
+  assert.equal(OverlayState.meKey(spec), "0");
+  assert.deepEqual(shown(spec), { kda: "1 / 2 / 7", gold: "332", gpm: "254", xpm: "356", buyback_cost: "554", buyback_cooldown: "ready" });
+
+  // Player mode, on another broker: two bodies, the second with a kill this client missed.
+  const player = await startBroker();
+  t.after(() => player.stop());
+  const match = new Match(player);
+  await match.post({ kills: 4, kill_streak: 1, deaths: 3, assists: 9 });
+  await match.kill();
+  const mine = await lateState(t, player);
+  assert.equal(OverlayState.view(mine).kda, "5 / 3 / 9");
+  assert.equal(OverlayState.view(mine).gold, String(inGame(0).player.gold));
 });
 
 // ------------------------------------------------------------------ the page on a fake DOM
@@ -385,6 +545,9 @@ test("the page while spectating: Roshan's state and timer from a real spectator 
   const bodies = readJson(join(SEQUENCES, "spectator_10players_40.json"));
   await broker.post(bodies[0]);
   await rendered(overlay, "Roshan alive", (v) => v.roshan_state === "Alive");
+  // The first body has no kill event, but scoreboard.player_0 (the followed hero) has the K/D/A.
+  await rendered(overlay, "K/D/A 1/2/7 from scoreboard.player_0", (v) => v.kda === "1 / 2 / 7");
+  assert.equal(page.byField("kills").textContent, "1");
   assert.equal(page.document.getElementById("roshan").hidden, false);
   assert.equal(page.byField("roshan_timer").textContent, "");
   for (const body of bodies.slice(1, 11)) await broker.post(body);
@@ -398,6 +561,7 @@ test("the page while spectating: Roshan's state and timer from a real spectator 
   assert.equal(page.byField("mode").textContent, "spectating");
   assert.equal(page.byField("hero").textContent, "Chen");
   assert.equal(page.byField("assists").textContent, "8");
+  assert.equal(page.byField("deaths").textContent, "2");
   assert.equal(page.byField("ward_cooldown").textContent, "1:50");
   assert.equal(page.byField("roshan_last").textContent, "Aegis picked up");
 });
