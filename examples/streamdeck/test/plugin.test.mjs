@@ -1,60 +1,94 @@
-// The Stream Deck buyback plugin: its pure logic (buyback.js) on a fake clock, its small
-// WebSocket client (websocket.js) against the `ws` server, and the whole plugin started the
-// way Stream Deck starts it, between a fake Stream Deck socket and a real broker.
+// The Stream Deck buyback plugin: its pure logic (src/buyback.js) on a fake clock, the built
+// plugin folder checked by Elgato's CLI (`streamdeck validate`), and the bundle
+// (bin/plugin.js, built here with `npm run build`'s rollup) started the way Stream Deck starts
+// it, between a stand-in Stream Deck socket and a real broker. The property inspector's bundle
+// runs in a stand-in page and saves the settings the plugin then uses.
 //
-//   npm ci --prefix examples/streamdeck        # the `ws` package (the fake Stream Deck)
+//   npm ci --prefix examples/streamdeck        # the SDK, rollup, @elgato/cli, ws
 //   node --experimental-websocket --test examples/streamdeck/test/
-import { test, after } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
+import vm from "node:vm";
 
-import { startBroker, stopAll, Match, inGame, within, T, REPO, WARDCAST_JS } from "../../../web/test-support/broker.mjs";
-
-const require = createRequire(import.meta.url);
-let WebSocketServer;
-try {
-  ({ WebSocketServer } = require("ws"));
-} catch {
-  throw new Error("the `ws` package is missing: run `npm ci --prefix examples/streamdeck` first");
-}
+import { startBroker, stopAll, Match, inGame, within, REPO } from "../../../web/test-support/broker.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PLUGIN_DIR = join(HERE, "../com.wardcast.buyback.sdPlugin");
-const Buyback = require(join(PLUGIN_DIR, "buyback.js"));
-const MiniWebSocket = require(join(PLUGIN_DIR, "websocket.js"));
+const EXAMPLE = join(HERE, "..");
+const PLUGIN_DIR = join(EXAMPLE, "com.wardcast.buyback.sdPlugin");
+const BUNDLE = join(PLUGIN_DIR, "bin/plugin.js");
+const PI_BUNDLE = join(PLUGIN_DIR, "bin/property-inspector.js");
 const ACTION = "com.wardcast.buyback.cooldown";
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
 
+const bin = (pkg, file) => {
+  const path = join(EXAMPLE, "node_modules", pkg, file);
+  if (!existsSync(path)) throw new Error(`${pkg} is missing: run \`npm ci --prefix examples/streamdeck\` first`);
+  return path;
+};
+const ROLLUP = bin("rollup", "dist/bin/rollup");
+const STREAMDECK_CLI = bin("@elgato/cli", "bin/streamdeck.mjs");
+const { WebSocketServer, WebSocket } = await import(bin("ws", "wrapper.mjs"));
+const Buyback = await import("../src/buyback.js");
+
+// Runs `node args...` in cwd; resolves with {code, output}.
+async function run(what, args, cwd, ms = 60_000) {
+  const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const [code] = await within(what, once(child, "exit"), ms);
+  return { code, output };
+}
+
+// `npm run build`: the bundle the tests run (a fresh clone has no bin/).
+before(async () => {
+  const { code, output } = await run("npm run build (rollup -c)", [ROLLUP, "-c"], EXAMPLE);
+  assert.equal(code, 0, output);
+});
+
 const children = new Set();
+const dirs = [];
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await stopAll();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-// ------------------------------------------------------------------ manifest
+// ------------------------------------------------------------------ the plugin folder
 
-test("manifest.json: SDK v2, a Node.js plugin, the buyback action", () => {
+test("manifest.json: SDK v2, Node.js 20, CodePath the rollup bundle, the buyback action", () => {
   const m = readJson(join(PLUGIN_DIR, "manifest.json"));
   assert.equal(m.SDKVersion, 2);
-  assert.equal(m.CodePath, "plugin.js");
+  assert.equal(m.UUID, "com.wardcast.buyback");
+  assert.equal(m.CodePath, "bin/plugin.js");
   assert.deepEqual(m.Nodejs, { Version: "20" });
   assert.equal(m.Software.MinimumVersion, "6.4");
   assert.ok(m.OS.some((o) => o.Platform === "windows") && m.OS.some((o) => o.Platform === "mac"));
-  for (const k of ["Name", "Version", "Author", "Description", "Category", "Icon"]) assert.ok(m[k], k);
   assert.equal(m.Actions.length, 1);
   const a = m.Actions[0];
   assert.equal(a.UUID, ACTION);
-  for (const k of ["Name", "Icon", "States", "Tooltip"]) assert.ok(a[k], k);
   assert.equal(a.States[0].Title, Buyback.NO_GAME);
-  // Every referenced file exists (images without extension: .png or .svg).
-  const exists = (p) => ["", ".png", ".svg"].some((ext) => { try { readFileSync(join(PLUGIN_DIR, p + ext)); return true; } catch { return false; } });
-  for (const p of [m.CodePath, m.Icon, m.CategoryIcon, a.Icon, a.States[0].Image, a.PropertyInspectorPath]) assert.ok(exists(p), p);
+  assert.equal(a.PropertyInspectorPath, "ui/buyback.html");
+  assert.match(readFileSync(join(PLUGIN_DIR, a.PropertyInspectorPath), "utf8"), /<script src="\.\.\/bin\/property-inspector\.js"><\/script>/);
+  // The bundle is an ES module (bin/package.json, as Elgato's scaffold emits it) and imports
+  // nothing but Node's built-in modules: the folder needs no node_modules.
+  assert.deepEqual(readJson(join(PLUGIN_DIR, "bin/package.json")), { type: "module" });
+  const imports = [...readFileSync(BUNDLE, "utf8").matchAll(/^import .* from '([^']+)';$/gm)].map((x) => x[1]);
+  assert.ok(imports.length > 0);
+  for (const name of imports) assert.ok(builtinModules.includes(name.replace(/^node:/, "")), `bin/plugin.js imports ${name}`);
+});
+
+test("streamdeck validate (@elgato/cli, offline) passes on the built plugin folder", async () => {
+  const { code, output } = await run("streamdeck validate", [STREAMDECK_CLI, "validate", "--no-update-check", PLUGIN_DIR], EXAMPLE);
+  assert.equal(code, 0, output);
+  assert.match(output, /Validation successful/);
 });
 
 // ------------------------------------------------------------------ buyback.js, pure
@@ -156,153 +190,86 @@ test("wardcastUrl: the global setting, normalised", () => {
   assert.equal(Buyback.wardcastUrl("::nonsense::"), "ws://127.0.0.1:7314/ws");
 });
 
-// ------------------------------------------------------------------ websocket.js
+// ------------------------------------------------------------------ the stand-in Stream Deck
 
-async function wsServer(t, onConnection) {
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  await within("ws server listening", once(wss, "listening"));
-  wss.on("connection", onConnection);
-  t.after(() => new Promise((resolve) => {
-    for (const c of wss.clients) c.terminate();
-    wss.close(() => resolve());
-  }));
-  return `ws://127.0.0.1:${wss.address().port}`;
-}
-
-// Resolves with the next event `type` of a websocket.js socket.
-const nextEvent = (ws, type) => within(`websocket.js "${type}"`, new Promise((resolve) => {
-  const fn = (e) => {
-    ws.removeEventListener(type, fn);
-    resolve(e);
-  };
-  ws.addEventListener(type, fn);
-}));
-
-test("websocket.js: text both ways, 16- and 64-bit lengths, fragments, ping, close codes", async (t) => {
-  let onConnection;
-  const connected = new Promise((resolve) => (onConnection = resolve));
-  const url = await wsServer(t, (sock) => onConnection(sock));
-  const ws = new MiniWebSocket(`${url}/path?q=1`);
-  const opened = nextEvent(ws, "open");
-  const sock = await within("the server's connection", connected);
-  await opened;
-  assert.equal(ws.readyState, MiniWebSocket.OPEN);
-
-  for (const size of [5, 200, 70_000]) {
-    const text = "\u00e9".repeat(size); // multi-byte UTF-8: 2 bytes each
-    const serverGot = within(`the server gets ${size} characters`, once(sock, "message"));
-    ws.send(text);
-    const [data, isBinary] = await serverGot;
-    assert.equal(isBinary, false);
-    assert.equal(data.toString(), text);
-    const msg = nextEvent(ws, "message");
-    sock.send(text);
-    assert.equal((await msg).data, text);
-  }
-  // A fragmented message from the server.
-  const frag = nextEvent(ws, "message");
-  sock.send("hello ", { fin: false });
-  sock.send("fragmented ", { fin: false });
-  sock.send("world", { fin: true });
-  assert.equal((await frag).data, "hello fragmented world");
-  // Ping: answered with a pong carrying the same payload.
-  const pong = within("pong", once(sock, "pong"));
-  sock.ping("p1");
-  assert.equal((await pong)[0].toString(), "p1");
-  // The server closes with a code and reason.
-  const closed = nextEvent(ws, "close");
-  sock.close(4008, "slow consumer");
-  const c = await closed;
-  assert.deepEqual({ code: c.code, reason: c.reason, wasClean: c.wasClean }, { code: 4008, reason: "slow consumer", wasClean: true });
-  assert.equal(ws.readyState, MiniWebSocket.CLOSED);
+const DEVICE = "DEV1";
+// What Stream Deck passes as -info (registration info), with one Stream Deck MK.2.
+const INFO = {
+  application: { font: ".AppleSystemUIFont", language: "en", platform: "windows", platformVersion: "10.0.19045", version: "6.8.1.21263" },
+  colors: { buttonPressedBackgroundColor: "#303030FF", buttonPressedBorderColor: "#646464FF", buttonPressedTextColor: "#969696FF", disabledColor: "#F7821B59", highlightColor: "#F7821BFF", mouseDownColor: "#CF6304FF" },
+  devicePixelRatio: 2,
+  devices: [{ id: DEVICE, name: "Stream Deck", size: { columns: 5, rows: 3 }, type: 7 }],
+  plugin: { uuid: "com.wardcast.buyback", version: "0.1.0.0" },
+};
+const keyEvent = (event, context, column = 0) => ({
+  action: ACTION,
+  event,
+  context,
+  device: DEVICE,
+  payload: { controller: "Keypad", coordinates: { column, row: 0 }, isInMultiAction: false, settings: {}, state: 0 },
 });
 
-test("websocket.js: client close is clean; refused and non-WebSocket answers fail with 1006", async (t) => {
-  let onConnection;
-  const connected = new Promise((resolve) => (onConnection = resolve));
-  const url = await wsServer(t, (sock) => onConnection(sock));
-  const ws = new MiniWebSocket(url);
-  await nextEvent(ws, "open");
-  const serverSide = await within("the server's connection", connected);
-  const serverClosed = within("the server sees the close", once(serverSide, "close"));
-  const closed = nextEvent(ws, "close");
-  ws.close(1000, "bye");
-  const [code, reason] = await serverClosed;
-  assert.deepEqual([code, reason.toString()], [1000, "bye"]);
-  const c = await closed;
-  assert.equal(c.code, 1000);
-  assert.equal(c.wasClean, true);
-
-  // Nothing listening (a port just freed): error, then close 1006.
-  const free = createServer().listen(0, "127.0.0.1");
-  await within("a free port", once(free, "listening"));
-  const port = free.address().port;
-  await new Promise((resolve) => free.close(resolve));
-  const refused = new MiniWebSocket(`ws://127.0.0.1:${port}/`);
-  const [err, close] = await Promise.all([nextEvent(refused, "error"), nextEvent(refused, "close")]);
-  assert.ok(err.message);
-  assert.equal(close.code, 1006);
-
-  // An HTTP server that does not upgrade (the broker's /healthz).
-  const broker = await startBroker();
-  t.after(() => broker.stop());
-  const plain = new MiniWebSocket(`ws://${broker.addr}/healthz`);
-  const [e2, c2] = await Promise.all([nextEvent(plain, "error"), nextEvent(plain, "close")]);
-  assert.match(e2.message, /HTTP \d+/);
-  assert.equal(c2.code, 1006);
-});
-
-// ------------------------------------------------------------------ the plugin, end to end
-
-// The Stream Deck app, faked: a WebSocket server the plugin connects to. It records every
-// message, and waitFor(pred) resolves with the first message matching pred that no earlier
+// The Stream Deck app, as far as a plugin sees it: a WebSocket server on 127.0.0.1. Each
+// socket that connects (the plugin, a property inspector) is a "peer" that records every
+// message; peer.waitFor(pred) resolves with the first message matching pred that no earlier
 // waitFor took (so two waits for the same title need two such messages).
-async function fakeStreamDeck(t) {
+async function standInStreamDeck(t) {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  await within("fake Stream Deck listening", once(wss, "listening"));
-  const deck = { port: wss.address().port, messages: [], socket: null, taken: new Set(), waiters: [] };
-  const connected = new Promise((resolve) => wss.once("connection", resolve));
-  deck.connected = within("the plugin to connect to Stream Deck", connected).then((sock) => {
-    deck.socket = sock;
+  await within("the stand-in Stream Deck listening", once(wss, "listening"));
+  const pending = [];
+  const queued = [];
+  wss.on("connection", (sock) => {
+    const peer = { socket: sock, messages: [], taken: new Set(), waiters: [] };
     sock.on("message", (data) => {
-      deck.messages.push(JSON.parse(data.toString()));
-      deck.waiters = deck.waiters.filter((w) => !w.check());
+      peer.messages.push(JSON.parse(data.toString()));
+      peer.waiters = peer.waiters.filter((w) => !w.check());
     });
-    return sock;
-  });
-  deck.send = (msg) => deck.socket.send(JSON.stringify(msg));
-  deck.waitFor = (what, pred) => within(`Stream Deck message: ${what}`, new Promise((resolve) => {
-    const w = {
-      check() {
-        for (let i = 0; i < deck.messages.length; i++) {
-          if (!deck.taken.has(i) && pred(deck.messages[i])) {
-            deck.taken.add(i);
-            resolve(deck.messages[i]);
-            return true;
+    peer.send = (msg) => sock.send(JSON.stringify(msg));
+    peer.waitFor = (what, pred) => within(`Stream Deck gets: ${what}`, new Promise((resolve) => {
+      const w = {
+        check() {
+          for (let i = 0; i < peer.messages.length; i++) {
+            if (!peer.taken.has(i) && pred(peer.messages[i])) {
+              peer.taken.add(i);
+              resolve(peer.messages[i]);
+              return true;
+            }
           }
-        }
-        return false;
-      },
-    };
-    if (!w.check()) deck.waiters.push(w);
-  }));
-  deck.title = (context, title) => deck.waitFor(`setTitle ${context} ${JSON.stringify(title)}`, (m) =>
-    m.event === "setTitle" && m.context === context && (typeof title === "function" ? title(m.payload.title) : m.payload.title === title));
+          return false;
+        },
+      };
+      if (!w.check()) peer.waiters.push(w);
+    }));
+    peer.title = (context, title) => peer.waitFor(`setTitle ${context} ${JSON.stringify(title)}`, (m) =>
+      m.event === "setTitle" && m.context === context && (typeof title === "function" ? title(m.payload.title) : m.payload.title === title));
+    if (pending.length) pending.shift()(peer);
+    else queued.push(peer);
+  });
   t.after(() => new Promise((resolve) => {
     for (const c of wss.clients) c.terminate();
     wss.close(() => resolve());
   }));
-  return deck;
+  return {
+    port: wss.address().port,
+    /** The next socket to connect. */
+    peer: (what) => within(`${what} to connect to Stream Deck`, new Promise((resolve) => (queued.length ? resolve(queued.shift()) : pending.push(resolve)))),
+  };
 }
 
-function startPlugin(deck, flags = []) {
-  const info = { application: { language: "en", platform: "windows", version: "6.6.0" }, plugin: { uuid: "com.wardcast.buyback", version: "0.1.0.0" } };
-  // Plain `node`, no --experimental-websocket: as on Stream Deck's Node 20, the plugin falls
-  // back to websocket.js for both sockets.
-  const child = spawn(process.execPath, [...flags, join(PLUGIN_DIR, "plugin.js"), "-port", String(deck.port), "-pluginUUID", "PLUGIN-UUID",
-    "-registerEvent", "registerPlugin", "-info", JSON.stringify(info)], {
+// Installs the built plugin folder (a copy, as into Stream Deck's Plugins folder: no
+// node_modules, no repository around it) and starts it as Stream Deck does: its folder as the
+// working directory, `node bin/plugin.js -port P -pluginUUID U -registerEvent E -info JSON`.
+function startPlugin(deck) {
+  const root = mkdtempSync(join(tmpdir(), "wardcast-streamdeck-"));
+  dirs.push(root);
+  const dir = join(root, "com.wardcast.buyback.sdPlugin");
+  cpSync(PLUGIN_DIR, dir, { recursive: true, filter: (src) => !src.endsWith("/logs") });
+  mkdirSync(join(dir, "logs"));
+  const child = spawn(process.execPath, ["bin/plugin.js", "-port", String(deck.port), "-pluginUUID", "PLUGIN-UUID",
+    "-registerEvent", "registerPlugin", "-info", JSON.stringify(INFO)], {
+    cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WARDCAST_JS, NODE_OPTIONS: "" },
+    env: { ...process.env, NODE_OPTIONS: "" },
   });
   children.add(child);
   let output = "";
@@ -310,7 +277,27 @@ function startPlugin(deck, flags = []) {
   child.stderr.on("data", (d) => (output += d));
   child.output = () => output;
   child.exited = once(child, "exit");
+  // The plugin's log, written by the SDK's logger: logs/com.wardcast.buyback.0.log.
+  const logFile = join(dir, "logs/com.wardcast.buyback.0.log");
+  child.log = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
+  child.waitLog = (what, re) => {
+    let watcher;
+    return within(`plugin log: ${what}`, new Promise((resolve) => {
+      const check = () => {
+        const line = child.log().split("\n").find((l) => re.test(l));
+        if (line) resolve(line);
+      };
+      watcher = watch(join(dir, "logs"), check);
+      check();
+    })).finally(() => watcher.close());
+  };
   return child;
+}
+
+async function stop(plugin) {
+  if (plugin.exitCode !== null || plugin.signalCode !== null) return;
+  plugin.kill("SIGTERM"); // Stream Deck stops its plugins' processes
+  await within("the plugin to exit", plugin.exited);
 }
 
 // A real in-game body (lifecycle post 10) with the hero's buyback cooldown set.
@@ -321,101 +308,159 @@ function buybackBody(match, cooldown) {
   return body;
 }
 
+// A free 127.0.0.1 address: a broker started and stopped.
+async function freeAddr() {
+  const broker = await startBroker();
+  await broker.stop();
+  return broker.addr;
+}
+
+// ------------------------------------------------------------------ the plugin, end to end
+
 test("plugin: registers, reads the URL setting, and titles the key from a real broker", async (t) => {
   const broker = await startBroker();
   t.after(() => broker.stop());
-  const deck = await fakeStreamDeck(t);
+  const deck = await standInStreamDeck(t);
   const plugin = startPlugin(deck);
-  t.after(() => plugin.exitCode === null && plugin.kill("SIGKILL"));
-  await deck.connected;
+  t.after(() => stop(plugin));
+  const sd = await deck.peer("the plugin");
 
-  // The standard registration, then the global settings.
-  await deck.waitFor("registerPlugin", (m) => m.event === "registerPlugin" && m.uuid === "PLUGIN-UUID");
-  await deck.waitFor("getGlobalSettings", (m) => m.event === "getGlobalSettings" && m.context === "PLUGIN-UUID");
-  deck.send({ event: "didReceiveGlobalSettings", payload: { settings: { wardcastUrl: `http://${broker.addr}` } } });
-  await deck.waitFor("log: connecting", (m) => m.event === "logMessage" && m.payload.message.includes(`connecting to ws://${broker.addr}/ws`));
-  await deck.waitFor("log: subscribed", (m) => m.event === "logMessage" && /subscribed to hero_buyback_info_changed, hero_boughtback, game, me, roster, pause/.test(m.payload.message));
+  // The SDK's registration, then the plugin asks for its global settings.
+  await sd.waitFor("registerPlugin", (m) => m.event === "registerPlugin" && m.uuid === "PLUGIN-UUID");
+  await sd.waitFor("getGlobalSettings", (m) => m.event === "getGlobalSettings" && m.context === "PLUGIN-UUID");
+  sd.send({ event: "didReceiveGlobalSettings", payload: { settings: { wardcastUrl: `http://${broker.addr}` } } });
+  await plugin.waitLog("connecting", new RegExp(`INFO  Wardcast: connecting to ws://${broker.addr}/ws$`));
+  await plugin.waitLog("subscribed", /Wardcast: subscribed to hero_buyback_info_changed, hero_boughtback, game, me, roster, pause$/);
 
   // A key appears: no game yet.
-  deck.send({ action: ACTION, event: "willAppear", context: "KEY1", device: "DEV1",
-    payload: { settings: {}, coordinates: { column: 0, row: 0 }, controller: "Keypad", state: 0, isInMultiAction: false } });
-  await deck.title("KEY1", "BB\n\u2014");
+  sd.send(keyEvent("willAppear", "KEY1"));
+  await sd.title("KEY1", "BB\n\u2014");
 
   // Real GSI bodies: a baseline, then buyback available, then on cooldown.
   const match = new Match(broker);
   await match.baseline();
   await broker.post(buybackBody(match, 0));
-  await deck.title("KEY1", "BB\nready");
+  await sd.title("KEY1", "BB\nready");
   await broker.post(buybackBody(match, 42));
-  await deck.title("KEY1", "BB\n0:42");
+  await sd.title("KEY1", "BB\n0:42");
   // No more posts: the plugin counts down by itself, one title per second.
-  await deck.title("KEY1", "BB\n0:41");
+  await sd.title("KEY1", "BB\n0:41");
 
   // The key moves (willDisappear + willAppear with a new context): only the new one is titled.
-  deck.send({ action: ACTION, event: "willDisappear", context: "KEY1", device: "DEV1", payload: { settings: {}, coordinates: { column: 0, row: 0 } } });
-  deck.send({ action: ACTION, event: "willAppear", context: "KEY2", device: "DEV1", payload: { settings: {}, coordinates: { column: 1, row: 0 } } });
-  const first = await deck.title("KEY2", (title) => /^BB\n0:[0-4]\d$/.test(title));
-  const firstAt = deck.messages.indexOf(first);
+  sd.send(keyEvent("willDisappear", "KEY1"));
+  sd.send(keyEvent("willAppear", "KEY2", 1));
+  const first = await sd.title("KEY2", (title) => /^BB\n0:[0-4]\d$/.test(title));
+  const firstAt = sd.messages.indexOf(first);
   await broker.post(buybackBody(match, 0));
-  await deck.title("KEY2", "BB\nready");
-  assert.ok(!deck.messages.slice(firstAt).some((m) => m.event === "setTitle" && m.context === "KEY1"), "KEY1 gets nothing after willDisappear");
+  await sd.title("KEY2", "BB\nready");
+  assert.ok(!sd.messages.slice(firstAt).some((m) => m.event === "setTitle" && m.context === "KEY1"), "KEY1 gets nothing after willDisappear");
 
   // The game closes: a real "back to the menu" body.
   await broker.post(readJson(join(REPO, "crates/wardcast-engine/tests/cases/game_state_changed_playing_to_idle/next.json")));
-  await deck.title("KEY2", "BB\n\u2014");
-
-  // Stream Deck quits: the plugin exits by itself.
-  deck.socket.close(1000);
-  const [code] = await within("the plugin to exit", plugin.exited);
-  assert.equal(code, 0, plugin.output());
+  await sd.title("KEY2", "BB\n\u2014");
+  await stop(plugin);
+  assert.doesNotMatch(plugin.log(), /ERROR|WARN /, plugin.log());
 });
 
-test("plugin: with no broker the key shows a dash, and it connects once the broker is there", async (t) => {
-  const deck = await fakeStreamDeck(t);
-  // An address where nothing listens yet: a broker started, stopped, then started again on it.
-  const first = await startBroker();
-  const addr = first.addr;
-  await first.stop();
+test("plugin: with no broker the key shows a dash; a key press dials at once when the broker is there", async (t) => {
+  const deck = await standInStreamDeck(t);
+  const addr = await freeAddr();
   const plugin = startPlugin(deck);
-  t.after(() => plugin.exitCode === null && plugin.kill("SIGKILL"));
-  await deck.connected;
-  await deck.waitFor("getGlobalSettings", (m) => m.event === "getGlobalSettings");
-  deck.send({ event: "didReceiveGlobalSettings", payload: { settings: { wardcastUrl: `ws://${addr}/ws` } } });
-  deck.send({ action: ACTION, event: "willAppear", context: "K", device: "D", payload: { settings: {}, coordinates: { column: 0, row: 0 } } });
-  await deck.title("K", "BB\n\u2014");
+  t.after(() => stop(plugin));
+  const sd = await deck.peer("the plugin");
+  await sd.waitFor("getGlobalSettings", (m) => m.event === "getGlobalSettings");
+  sd.send({ event: "didReceiveGlobalSettings", payload: { settings: { wardcastUrl: `ws://${addr}/ws` } } });
+  sd.send(keyEvent("willAppear", "K"));
+  await sd.title("K", "BB\n\u2014");
+  await plugin.waitLog("the first attempt fails", /Wardcast: connection lost \(1006.*\), retrying in \d+ ms$/);
 
   const broker = await startBroker({ listen: addr });
   t.after(() => broker.stop());
   // A key press dials at once instead of waiting for the backoff.
-  deck.send({ action: ACTION, event: "keyUp", context: "K", device: "D", payload: { settings: {}, coordinates: { column: 0, row: 0 } } });
-  await deck.waitFor("log: subscribed", (m) => m.event === "logMessage" && m.payload.message.startsWith("wardcast-buyback: subscribed"));
+  sd.send(keyEvent("keyUp", "K"));
+  await plugin.waitLog("subscribed", /Wardcast: subscribed to /);
   const match = new Match(broker);
   await match.baseline();
   await broker.post(buybackBody(match, 5));
-  await deck.title("K", "BB\n0:05");
-  deck.socket.close(1000);
-  const [code] = await within("the plugin to exit", plugin.exited);
-  assert.equal(code, 0, plugin.output());
+  await sd.title("K", "BB\n0:05");
 });
 
-test("plugin: on a Node with a global WebSocket (22+, or the flag) it uses that one", async (t) => {
+// The property inspector page (ui/buyback.html), as far as its script sees it: the two inputs
+// and the WebSocket of the page. input.changed(value) resolves when the script sets the value.
+function standInPage() {
+  const inputs = {};
+  for (const id of ["wardcastUrl", "token"]) {
+    const listeners = [];
+    let value = "";
+    let onSet = null;
+    inputs[id] = {
+      get value() {
+        return value;
+      },
+      set value(v) {
+        value = v;
+        if (onSet) onSet(v);
+      },
+      addEventListener: (type, fn) => type === "change" && listeners.push(fn),
+      type: (v) => {
+        value = v;
+        for (const fn of listeners) fn({ type: "change", target: inputs[id] });
+      },
+      changed: (what) => within(`the page shows ${what}`, new Promise((resolve) => (onSet = resolve))),
+    };
+  }
+  const page = {
+    document: { getElementById: (id) => inputs[id] || null },
+    navigator: { language: "en-US" },
+    location: { href: "file:///C:/Users/me/AppData/Roaming/Elgato/StreamDeck/Plugins/com.wardcast.buyback.sdPlugin/ui/buyback.html" },
+    WebSocket,
+    console,
+    setTimeout,
+    clearTimeout,
+  };
+  page.window = page;
+  vm.createContext(page);
+  vm.runInContext(readFileSync(PI_BUNDLE, "utf8"), page, { filename: PI_BUNDLE });
+  return { page, inputs };
+}
+
+test("property inspector: shows the global settings and saves them; the plugin reconnects to the new broker", async (t) => {
   const broker = await startBroker();
   t.after(() => broker.stop());
-  const deck = await fakeStreamDeck(t);
-  const plugin = startPlugin(deck, ["--experimental-websocket"]);
-  t.after(() => plugin.exitCode === null && plugin.kill("SIGKILL"));
-  await deck.connected;
-  await deck.waitFor("registerPlugin", (m) => m.event === "registerPlugin" && m.uuid === "PLUGIN-UUID");
-  await deck.waitFor("getGlobalSettings", (m) => m.event === "getGlobalSettings");
-  deck.send({ event: "didReceiveGlobalSettings", payload: { settings: { wardcastUrl: broker.addr } } });
-  deck.send({ action: ACTION, event: "willAppear", context: "K", device: "D", payload: { settings: {}, coordinates: { column: 0, row: 0 } } });
-  await deck.title("K", "BB\n\u2014");
-  await deck.waitFor("log: subscribed", (m) => m.event === "logMessage" && m.payload.message.startsWith("wardcast-buyback: subscribed"));
+  const deck = await standInStreamDeck(t);
+  const plugin = startPlugin(deck);
+  t.after(() => stop(plugin));
+  const sd = await deck.peer("the plugin");
+  await sd.waitFor("getGlobalSettings", (m) => m.event === "getGlobalSettings" && m.context === "PLUGIN-UUID");
+  let globalSettings = { wardcastUrl: await freeAddr(), token: "" }; // nothing there
+  sd.send({ event: "didReceiveGlobalSettings", payload: { settings: globalSettings } });
+  sd.send(keyEvent("willAppear", "K"));
+  await sd.title("K", "BB\n\u2014");
+
+  // The user selects the key: Stream Deck loads the page and calls connectElgatoStreamDeckSocket.
+  const { page, inputs } = standInPage();
+  assert.equal(typeof page.connectElgatoStreamDeckSocket, "function");
+  const shown = inputs.wardcastUrl.changed(globalSettings.wardcastUrl);
+  page.connectElgatoStreamDeckSocket(deck.port, "PI-UUID", "registerPropertyInspector", JSON.stringify(INFO),
+    JSON.stringify({ action: ACTION, context: "K", device: DEVICE, payload: { controller: "Keypad", coordinates: { column: 0, row: 0 }, settings: {} } }));
+  const pi = await deck.peer("the property inspector");
+  await pi.waitFor("registerPropertyInspector", (m) => m.event === "registerPropertyInspector" && m.uuid === "PI-UUID");
+  await pi.waitFor("getGlobalSettings", (m) => m.event === "getGlobalSettings" && m.context === "PI-UUID");
+  pi.send({ event: "didReceiveGlobalSettings", payload: { settings: globalSettings } });
+  assert.equal(await shown, globalSettings.wardcastUrl);
+
+  // The user types the broker's address: the page saves the global settings, and Stream Deck
+  // hands them to the plugin, which connects there.
+  inputs.wardcastUrl.type(`  ${broker.addr} `);
+  const saved = await pi.waitFor("setGlobalSettings", (m) => m.event === "setGlobalSettings" && m.context === "PI-UUID");
+  assert.deepEqual(saved.payload, { wardcastUrl: broker.addr, token: "" });
+  globalSettings = saved.payload;
+  sd.send({ event: "didReceiveGlobalSettings", payload: { settings: globalSettings } });
+  await plugin.waitLog("connecting to the new broker", new RegExp(`Wardcast: connecting to ws://${broker.addr}/ws$`));
+  await plugin.waitLog("subscribed", /Wardcast: subscribed to /);
   const match = new Match(broker);
   await match.baseline();
   await broker.post(buybackBody(match, 0));
-  await deck.title("K", "BB\nready");
-  deck.socket.close(1000);
-  const [code] = await within("the plugin to exit", plugin.exited);
-  assert.equal(code, 0, plugin.output());
+  await sd.title("K", "BB\nready");
+  pi.socket.close();
 });

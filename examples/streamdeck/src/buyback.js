@@ -1,7 +1,8 @@
 /*!
  * buyback.js: the pure logic of the Wardcast buyback key. No I/O and no clock of its own:
  * every function that needs the time takes `now` (ms, as Date.now() gives it), so the tests
- * can drive it with any clock.
+ * can drive it with any clock. An ES module: plugin.js imports it (rollup bundles it), and the
+ * tests import it as it is.
  *
  *   const s = create();
  *   setConnection(s, "open");
@@ -11,10 +12,9 @@
  *   title(s, now + 1000)     // "BB\n0:41": counts down between events
  *   nextChange(s, now + 250) // 750: ms until the title can change again (null: it cannot)
  */
-"use strict";
 
 /** The features the key needs (names from protocol/features.md). */
-const FEATURES = [
+export const FEATURES = [
   "hero_buyback_info_changed", // {buyback_cost, buyback_cooldown}: every 4 s, each level-up, each cooldown change
   "hero_boughtback", // {buyback_cooldown}: the cooldown that just started
   "game", // info game.game_state: "playing" | "spectating" | "idle"
@@ -23,13 +23,13 @@ const FEATURES = [
   "pause", // info pause.paused: the countdown stops while the game is paused
 ];
 
-const DEFAULT_URL = "ws://127.0.0.1:7314/ws";
-const NO_GAME = "BB\n\u2014"; // "BB", newline, em dash
-const READY = "BB\nready";
+export const DEFAULT_URL = "ws://127.0.0.1:7314/ws";
+export const NO_GAME = "BB\n\u2014"; // "BB", newline, em dash
+export const READY = "BB\nready";
 
 const isNum = (v) => typeof v === "number" && Number.isFinite(v);
 
-function create() {
+export function create() {
   return {
     connection: "connecting", // the Wardcast client's state
     game_state: null, // "playing" | "spectating" | "idle" | null
@@ -42,7 +42,7 @@ function create() {
   };
 }
 
-function setConnection(state, connection) {
+export function setConnection(state, connection) {
   state.connection = connection;
   return state;
 }
@@ -55,7 +55,7 @@ function left(state, p, now) {
 }
 
 /** An event (name, data in object form). Returns the state. */
-function applyEvent(state, name, data, now) {
+export function applyEvent(state, name, data, now) {
   if ((name === "hero_buyback_info_changed" || name === "hero_boughtback") && data && isNum(data.buyback_cooldown)) {
     const key = isNum(data.player_index) ? String(data.player_index) : "me";
     const p = state.players[key] || (state.players[key] = {});
@@ -67,7 +67,7 @@ function applyEvent(state, name, data, now) {
 }
 
 /** An info update ({category: {key: value}}, null = reset). Returns the state. */
-function applyInfo(state, info, now) {
+export function applyInfo(state, info, now) {
   if (!info || typeof info !== "object") return state;
   const game = info.game;
   if (game && Object.prototype.hasOwnProperty.call(game, "game_state")) {
@@ -96,7 +96,7 @@ function applyInfo(state, info, now) {
 }
 
 /** Whose buyback the key shows: "me" while playing, the followed hero's player_index while spectating. */
-function meKey(state) {
+export function meKey(state) {
   if (state.game_state !== "spectating") return "me";
   const p = state.roster.find((r) => r && r.steamId === state.steam_id && isNum(r.player_index));
   return p ? String(p.player_index) : null;
@@ -109,7 +109,7 @@ function mmss(seconds) {
 }
 
 /** The key's title at `now`: "BB\n0:42", "BB\nready", or "BB\n—" (no game, no data, no broker). */
-function title(state, now) {
+export function title(state, now) {
   if (state.connection !== "open") return NO_GAME;
   if (state.game_state !== "playing" && state.game_state !== "spectating") return NO_GAME;
   const key = meKey(state);
@@ -119,7 +119,7 @@ function title(state, now) {
 }
 
 /** Milliseconds from `now` until the title can next change by itself, or null when it cannot. */
-function nextChange(state, now) {
+export function nextChange(state, now) {
   if (state.paused || title(state, now) === NO_GAME) return null;
   const key = meKey(state);
   const p = key === null ? null : state.players[key];
@@ -132,7 +132,7 @@ function nextChange(state, now) {
  * ws(s)://host:port/ws, http(s)://host:port (the broker's page address) or a bare
  * host:port; no path means /ws. Anything unparsable gives the default.
  */
-function wardcastUrl(setting) {
+export function wardcastUrl(setting) {
   const raw = typeof setting === "string" ? setting.trim() : "";
   if (!raw) return DEFAULT_URL;
   let u;
@@ -149,17 +149,3 @@ function wardcastUrl(setting) {
   return u.href;
 }
 
-module.exports = {
-  FEATURES,
-  DEFAULT_URL,
-  NO_GAME,
-  READY,
-  create,
-  setConnection,
-  applyEvent,
-  applyInfo,
-  meKey,
-  title,
-  nextChange,
-  wardcastUrl,
-};
