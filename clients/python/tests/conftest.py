@@ -34,11 +34,18 @@ FIXTURE = json.loads((HERE / "fixtures" / "in_game.json").read_text())
 BIN = Path(os.environ.get("WARDCAST_BIN") or REPO / "target" / "debug" / "wardcast")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Builds the broker with cargo if it is missing (a fresh clone), here
+    rather than in a fixture, where the per-test timeout would cut the build."""
+    if not BIN.exists() and "WARDCAST_BIN" not in os.environ:
+        subprocess.run(["cargo", "build", "--locked", "--bin", "wardcast"], cwd=REPO, check=True, timeout=1800)
+
+
 @pytest.fixture(scope="session")
 def wardcast_bin() -> Path:
-    """The broker binary, built with cargo if it is missing."""
+    """The broker binary."""
     if not BIN.exists():
-        subprocess.run(["cargo", "build", "--locked", "--bin", "wardcast"], cwd=REPO, check=True, timeout=1800)
+        pytest.fail(f"{BIN} not found (set WARDCAST_BIN, or build it with cargo build --bin wardcast)")
     return BIN
 
 
