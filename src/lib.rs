@@ -186,13 +186,9 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
-    let engine = Engine::new(config.engine.clone())?;
     let broker = Broker::new(config.broker.clone(), catalogue(&config.engine))?;
-    publish_version(&broker);
-    let (health_tx, health_rx) = tokio::sync::watch::channel(engine.health(Freshness::NeverSeen));
-    let (view_tx, view_rx) = tokio::sync::watch::channel(overview::PipelineView::default());
+    broker.set_source_init(version_batch(&broker));
     let stats = Arc::new(IngestStats::default());
-    let (tx, rx) = mpsc::channel(INGEST_QUEUE);
     let recorder = match &config.record {
         Some(path) => Some(record::Recorder::open(path).await?),
         None => None,
@@ -206,29 +202,22 @@ pub async fn run(
     });
     let pipeline_metrics = metrics::PipelineMetrics::default();
     let registry = Arc::new(metrics::registry(&broker, stats.clone(), &pipeline_metrics));
-    let pipeline = tokio::spawn(
-        Pipeline {
-            engine,
-            broker: broker.clone(),
-            recorder,
-            game_timeout: config.game_timeout,
-            stale_after: config.stale_after,
-            health: health_tx,
-            view: view_tx,
-            health_published: false,
-            metrics: pipeline_metrics.clone(),
-            health_basis: None,
-            mode: wardcast_gsi::Mode::Idle,
-            lost_match: false,
-            plugin_error: serde_json::Value::Null,
-        }
-        .run(rx, demo, stop.clone()),
-    );
+    let sources = Arc::new(Sources {
+        broker: broker.clone(),
+        config: config.clone(),
+        metrics: pipeline_metrics,
+        stop: stop.clone(),
+        tasks: tokio_util::task::TaskTracker::new(),
+        pipelines: std::sync::Mutex::new(Vec::new()),
+    });
+    // The default source's pipeline plays the demo and feeds the recorder.
+    sources.start(&config.broker.default_source, recorder, demo)?;
+    let health_rx = sources.health_of(None);
 
     let app = Router::new()
         .merge(wardcast_gsi::router(
             config.ingest.clone(),
-            tx,
+            SourceRouter(sources.clone()),
             stats.clone(),
         ))
         .merge(wardcast_broker::http::router(broker.clone()))
@@ -283,11 +272,31 @@ pub async fn run(
             "/status",
             get({
                 let access = config.broker.access.clone();
-                let health_rx = health_rx.clone();
+                let sources = sources.clone();
                 move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       request: axum::extract::Request| {
-                    let report = gated(&access, &peer, &request, |_| health_rx.borrow().clone());
+                    let source = source_param(&request);
+                    let report = gated(&access, &peer, &request, |_| {
+                        sources.health_of(source.as_deref()).borrow().clone()
+                    });
                     async move { report }
+                }
+            }),
+        )
+        .route(
+            "/api/sources",
+            get({
+                let access = config.broker.access.clone();
+                let broker = broker.clone();
+                move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                      request: axum::extract::Request| {
+                    let list = gated(
+                        &access,
+                        &peer,
+                        &request,
+                        |_| serde_json::json!({ "sources": broker.sources() }),
+                    );
+                    async move { list }
                 }
             }),
         )
@@ -295,10 +304,9 @@ pub async fn run(
             "/api/overview",
             get({
                 let access = config.broker.access.clone();
-                let source = overview::OverviewSource {
+                let overview = overview::OverviewSource {
                     broker: broker.clone(),
-                    view: view_rx,
-                    health: health_rx,
+                    sources: sources.clone(),
                     stats: stats.clone(),
                     listen: listener
                         .local_addr()
@@ -308,11 +316,15 @@ pub async fn run(
                 };
                 move |ConnectInfo(peer): ConnectInfo<SocketAddr>,
                       request: axum::extract::Request| {
-                    let overview = gated(&access, &peer, &request, |local| source.overview(local));
-                    async move { overview }
+                    let source = source_param(&request);
+                    let body = gated(&access, &peer, &request, |local| {
+                        overview.overview(source.as_deref(), local)
+                    });
+                    async move { body }
                 }
             }),
         );
+    drop(health_rx);
     let server = tokio::spawn(serve_http(
         listener,
         app,
@@ -328,7 +340,8 @@ pub async fn run(
     tracing::info!("shutting down");
     stop.cancel();
     broker.shutdown().await;
-    let _ = pipeline.await;
+    sources.tasks.close();
+    sources.tasks.wait().await;
     server
         .await
         .map_err(|e| Error::Input(format!("http server task failed: {e}")))
@@ -451,26 +464,158 @@ async fn serve_http(
     }
 }
 
-/// Publishes `gep_internal.version_info`, which never changes during a run.
-fn publish_version(broker: &Broker) {
-    let Some(id) = broker.catalogue().id("gep_internal") else {
-        return;
-    };
-    let version = env!("CARGO_PKG_VERSION");
+/// `gep_internal.version_info`, which never changes during a run: every
+/// source starts with it.
+fn version_batch(broker: &Broker) -> Batch {
     let mut batch = Batch::default();
-    batch.info(
-        id,
-        "gep_internal",
-        "version_info",
-        serde_json::json!({ "local_version": version, "public_version": version, "is_updated": true }),
-    );
-    broker.publish(batch);
+    if let Some(id) = broker.catalogue().id("gep_internal") {
+        let version = env!("CARGO_PKG_VERSION");
+        batch.info(
+            id,
+            "gep_internal",
+            "version_info",
+            serde_json::json!({ "local_version": version, "public_version": version, "is_updated": true }),
+        );
+    }
+    batch
 }
 
-/// The engine stage: snapshots in, batches out to the broker.
+/// The `source` query parameter of a request.
+fn source_param(request: &axum::extract::Request) -> Option<String> {
+    let query = request.uri().query()?;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == "source").then(|| v.to_string())
+    })
+}
+
+/// One source's pipeline, as the ingest and the status pages reach it.
+struct PipelineHandle {
+    source: String,
+    tx: mpsc::Sender<Snapshot>,
+    health: tokio::sync::watch::Receiver<HealthReport>,
+    view: tokio::sync::watch::Receiver<overview::PipelineView>,
+}
+
+/// The engine stages of every source: the default one starts with the
+/// broker, another on the first GSI body posted to `POST /gsi/<source>`.
+pub(crate) struct Sources {
+    broker: Broker,
+    config: Config,
+    metrics: metrics::PipelineMetrics,
+    stop: CancellationToken,
+    tasks: tokio_util::task::TaskTracker,
+    /// Held only to look up or add, never across an `.await`.
+    pipelines: std::sync::Mutex<Vec<PipelineHandle>>,
+}
+
+impl Sources {
+    /// Starts the pipeline of source `id` (the broker creates the source, up
+    /// to its limit).
+    fn start(
+        &self,
+        id: &str,
+        recorder: Option<record::Recorder>,
+        demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
+    ) -> Result<mpsc::Sender<Snapshot>, Error> {
+        let source = self.broker.source(id)?;
+        let engine = Engine::new(self.config.engine.clone())?;
+        let (health_tx, health) = tokio::sync::watch::channel(engine.health(Freshness::NeverSeen));
+        let (view_tx, view) = tokio::sync::watch::channel(overview::PipelineView::default());
+        let (tx, rx) = mpsc::channel(INGEST_QUEUE);
+        let pipeline = Pipeline {
+            engine,
+            source,
+            recorder,
+            game_timeout: self.config.game_timeout,
+            stale_after: self.config.stale_after,
+            health: health_tx,
+            view: view_tx,
+            health_published: false,
+            metrics: self.metrics.clone(),
+            health_basis: None,
+            mode: wardcast_gsi::Mode::Idle,
+            lost_match: false,
+            plugin_error: serde_json::Value::Null,
+            details: serde_json::Map::new(),
+        };
+        self.tasks.spawn(pipeline.run(rx, demo, self.stop.clone()));
+        self.lock().push(PipelineHandle {
+            source: id.to_string(),
+            tx: tx.clone(),
+            health,
+            view,
+        });
+        Ok(tx)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PipelineHandle>> {
+        self.pipelines.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The id a request names, or the source clients get by default.
+    fn resolve(&self, source: Option<&str>) -> String {
+        source.map_or_else(
+            || self.broker.default_source().id().to_string(),
+            str::to_string,
+        )
+    }
+
+    /// The health report of a source (a source with no pipeline yet has had no data).
+    pub(crate) fn health_of(
+        &self,
+        source: Option<&str>,
+    ) -> tokio::sync::watch::Receiver<HealthReport> {
+        let id = self.resolve(source);
+        if let Some(p) = self.lock().iter().find(|p| p.source == id) {
+            return p.health.clone();
+        }
+        let fresh = Engine::new(self.config.engine.clone())
+            .unwrap_or_default()
+            .health(Freshness::NeverSeen);
+        tokio::sync::watch::channel(fresh).1
+    }
+
+    /// What the pipeline of a source last saw, and the source's id.
+    pub(crate) fn view_of(&self, source: Option<&str>) -> (String, overview::PipelineView) {
+        let id = self.resolve(source);
+        let view = self
+            .lock()
+            .iter()
+            .find(|p| p.source == id)
+            .map(|p| p.view.borrow().clone())
+            .unwrap_or_default();
+        (id, view)
+    }
+}
+
+/// The GSI endpoint's sink: each snapshot goes to its source's pipeline,
+/// started on the source's first body.
+struct SourceRouter(Arc<Sources>);
+
+impl wardcast_gsi::SnapshotSink for SourceRouter {
+    fn offer(&self, source: Option<&str>, snapshot: Snapshot) -> Result<(), wardcast_gsi::Error> {
+        let sources = &self.0;
+        let id = source.unwrap_or(&sources.config.broker.default_source);
+        let tx = sources
+            .lock()
+            .iter()
+            .find(|p| p.source == id)
+            .map(|p| p.tx.clone());
+        let tx = match tx {
+            Some(tx) => tx,
+            None => sources
+                .start(id, None, None)
+                .map_err(|e| wardcast_gsi::Error::Source(e.to_string()))?,
+        };
+        tx.offer(source, snapshot)
+    }
+}
+
+/// The engine stage of one source: snapshots in, batches out to the broker.
 struct Pipeline {
     engine: Engine,
-    broker: Broker,
+    source: wardcast_broker::Source,
     recorder: Option<record::Recorder>,
     game_timeout: Duration,
     stale_after: Duration,
@@ -492,6 +637,8 @@ struct Pipeline {
     health_published: bool,
     /// The freshness and mode of the last report, to report transitions at once.
     health_basis: Option<(Freshness, wardcast_gsi::Mode)>,
+    /// What `listSources` last said about the source.
+    details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Pipeline {
@@ -557,7 +704,8 @@ impl Pipeline {
                         v.mode = None;
                         v.match_view = overview::MatchView::default();
                     });
-                    self.broker.set_game_running(false);
+                    self.source.set_game_running(false);
+                    self.describe(&overview::MatchView::default());
                     let reset = self.engine.reset();
                     self.publish(reset, None);
                     self.lost_match = self.mode != wardcast_gsi::Mode::Idle;
@@ -579,7 +727,7 @@ impl Pipeline {
             return;
         }
         self.health_published = true;
-        let catalogue = self.broker.catalogue();
+        let catalogue = self.source.catalogue();
         let states: Vec<_> = report
             .features
             .iter()
@@ -601,7 +749,7 @@ impl Pipeline {
                 })
             })
             .collect();
-        self.broker.set_feature_states(&states);
+        self.source.set_feature_states(&states);
         let mut batch = Batch::default();
         if let Some(id) = catalogue.id("gep_internal") {
             batch.info(
@@ -624,7 +772,7 @@ impl Pipeline {
                 batch.info(id, "error", "plugin_error", error);
             }
         }
-        self.broker.publish(batch);
+        self.source.publish(batch);
         self.health.send_replace(report);
     }
 
@@ -635,14 +783,15 @@ impl Pipeline {
         last_seen: &mut Option<Instant>,
     ) {
         if last_seen.is_none() {
-            self.broker.set_game_running(true);
+            self.source.set_game_running(true);
         }
         let now = Instant::now();
         *last_seen = Some(now);
         self.lost_match = false;
-        self.broker.touch_game();
+        self.source.touch_game();
         self.mode = snapshot.state.mode();
         let match_view = overview::MatchView::of(&snapshot.state);
+        self.describe(&match_view);
         let mode = self.mode;
         self.view.send_modify(|v| {
             v.source = source;
@@ -677,11 +826,27 @@ impl Pipeline {
         }
     }
 
+    /// Tells `listSources` the source's match id, match state and mode, when they change.
+    fn describe(&mut self, view: &overview::MatchView) {
+        let mut details = serde_json::Map::new();
+        details.insert("mode".into(), self.mode.as_str().into());
+        if let Some(id) = &view.match_id {
+            details.insert("matchId".into(), id.clone().into());
+        }
+        if let Some(state) = &view.game_state {
+            details.insert("matchState".into(), state.clone().into());
+        }
+        if details != self.details {
+            self.source.set_details(details.clone());
+            self.details = details;
+        }
+    }
+
     fn publish(&self, output: Output, received_at: Option<Instant>) {
         if output.is_empty() {
             return;
         }
-        let catalogue = self.broker.catalogue();
+        let catalogue = self.source.catalogue();
         let mut batch = Batch::default();
         if let Some(at) = received_at {
             batch.received_at(at);
@@ -702,6 +867,6 @@ impl Pipeline {
                 batch.info(id, change.category, change.key, change.value);
             }
         }
-        self.broker.publish(batch);
+        self.source.publish(batch);
     }
 }

@@ -111,6 +111,14 @@ struct ServeArgs {
     /// Where the access token is kept (default: <config dir>/wardcast/token).
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// The id of this broker's own GSI source: `POST /gsi` feeds it, and clients
+    /// that name no source get it. Other sources are posted to `POST /gsi/<ID>`
+    /// and watched with `/ws?source=<ID>` (1-32 letters, digits, `_`, `-`).
+    #[arg(long, default_value = "default", value_name = "ID")]
+    source: String,
+    /// The most sources (matches) served at once, each with its own history.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_sources: usize,
     /// The most simultaneous WebSocket clients; more get 503.
     #[arg(long, default_value_t = 10_000)]
     max_connections: usize,
@@ -229,6 +237,10 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     config.ingest.token = gsi_token.as_ref().map(|(token, _)| token.clone());
     config.engine.multikill_window_secs = args.multikill_window;
     config.engine.allow_chat = args.allow_chat;
+    wardcast_broker::validate_source_id(&args.source)
+        .map_err(|e| wardcast::Error::Input(format!("--source: {e}")))?;
+    config.broker.default_source = args.source.clone();
+    config.broker.max_sources = args.max_sources.max(1);
     config.broker.max_connections = args.max_connections;
     config.broker.max_client_frame = args.max_client_frame;
     config.broker.rate_burst = args.rate_burst.max(1);

@@ -39,6 +39,7 @@ impl Collector for IngestCollector {
             ("timeout", load(&s.timeout)),
             ("too_large", load(&s.too_large)),
             ("busy", load(&s.busy)),
+            ("bad_source", load(&s.bad_source)),
         ];
         let posts =
             ConstCounter::new(load(&s.accepted) + rejected.iter().map(|(_, n)| n).sum::<u64>());

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::time::Instant;
-use wardcast_broker::{Broker, ClientInfo};
+use wardcast_broker::{Broker, ClientInfo, SourceSummary};
 use wardcast_engine::HealthReport;
 use wardcast_gsi::{GameState, IngestStats, Mode};
 
@@ -85,12 +85,10 @@ pub struct PipelineView {
 /// What the overview handler reads from.
 #[derive(Clone)]
 pub struct OverviewSource {
-    /// The broker, for its clients and sequence.
+    /// The broker, for its clients, sources and sequences.
     pub broker: Broker,
-    /// The pipeline's view.
-    pub view: tokio::sync::watch::Receiver<PipelineView>,
-    /// The latest health report.
-    pub health: tokio::sync::watch::Receiver<HealthReport>,
+    /// The sources' pipelines: their views and health reports.
+    pub(crate) sources: Arc<crate::Sources>,
     /// GSI ingest counters.
     pub stats: Arc<IngestStats>,
     /// The address the broker listens on.
@@ -108,9 +106,13 @@ pub struct Overview {
     pub version: &'static str,
     /// The listening address.
     pub listen: String,
-    /// The broker's epoch.
+    /// The source this overview describes (`?source=`, else the default).
+    pub source_id: String,
+    /// Every source the broker serves.
+    pub sources: Vec<SourceSummary>,
+    /// The source's epoch.
     pub epoch: String,
-    /// The last notification's sequence number.
+    /// The source's last notification's sequence number.
     pub last_seq: u64,
     /// Where snapshots come from now.
     pub source: Source,
@@ -161,6 +163,8 @@ pub struct Rejected {
     pub too_large: u64,
     /// 503: the engine queue was full, or too many bodies at once.
     pub busy: u64,
+    /// 404: a source id the broker cannot serve (`POST /gsi/<source>`).
+    pub bad_source: u64,
 }
 
 /// A feature, or one info key of a feature, that GSI cannot supply.
@@ -199,17 +203,23 @@ pub struct SetupView {
 impl OverviewSource {
     /// Builds the overview as of now; `local` when it is for this machine,
     /// the only one shown the GSI token.
-    pub fn overview(&self, local: bool) -> Overview {
-        let view = self.view.borrow().clone();
-        let health = self.health.borrow().clone();
+    pub fn overview(&self, source: Option<&str>, local: bool) -> Overview {
+        let (source_id, view) = self.sources.view_of(source);
+        let health = self.sources.health_of(Some(&source_id)).borrow().clone();
+        let handle = self.broker.find_source(&source_id);
         let age = view.last_snapshot.map(|t| t.elapsed());
         let stats = &self.stats;
         let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
         Overview {
             version: env!("CARGO_PKG_VERSION"),
             listen: self.listen.to_string(),
-            epoch: self.broker.epoch().to_string(),
-            last_seq: self.broker.last_seq(),
+            epoch: handle
+                .as_ref()
+                .map(|s| s.epoch().to_string())
+                .unwrap_or_default(),
+            last_seq: handle.as_ref().map_or(0, |s| s.last_seq()),
+            sources: self.broker.sources(),
+            source_id,
             source: view.source,
             mode: view.mode.unwrap_or(Mode::Idle).as_str(),
             gsi: GsiView {
@@ -224,6 +234,7 @@ impl OverviewSource {
                     timeout: load(&stats.timeout),
                     too_large: load(&stats.too_large),
                     busy: load(&stats.busy),
+                    bad_source: load(&stats.bad_source),
                 },
             },
             match_view: view.match_view,

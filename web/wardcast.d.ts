@@ -661,11 +661,38 @@ export interface ReconnectOptions {
   jitter?: number;
 }
 
+/** One source (match) of a broker, as listSources and GET /api/sources report it. */
+export interface SourceSummary {
+  source: string;
+  /** Resume within this epoch. */
+  epoch: string;
+  /** Whether its game is sending data. */
+  running: boolean;
+  /** Milliseconds since its last game data; absent before any. */
+  lastUpdateAgeMs?: number;
+  /** Connected clients watching it. */
+  clients: number;
+  /** Whether clients that name no source get this one. */
+  default: boolean;
+  /** "playing", "spectating" or "idle", once data arrived. */
+  mode?: GameState;
+  matchId?: string;
+  matchState?: MatchState;
+}
+export interface ListSourcesResult {
+  sources: SourceSummary[];
+}
+
 export interface ClientOptions {
   /** Default: ws://<host>/ws of the broker that served the script, else ws://127.0.0.1:7314/ws. */
   url?: string;
   /** Access token, appended as ?token=. */
   token?: string;
+  /**
+   * The source (match) to watch on a broker that serves several, appended as ?source=.
+   * Default: the script tag's data-source or ?source=, else the broker's default source.
+   */
+  source?: string;
   /** Subscribed on connect, and resumed on every reconnect. */
   features?: string[];
   /** The wire format. Default "object". Listeners get decoded objects either way. */
@@ -713,11 +740,12 @@ export class Client extends Emitter<ClientEvents> {
   /** Open, and the subscription (if any) in force. Rejects with a ClosedError if the client closes. */
   ready(options?: { timeout?: number }): Promise<this>;
 
-  request(method: "setRequiredFeatures", params: { features: string[]; dataFormat?: DataFormat }, options?: RequestOptions): Promise<SubscribeResult>;
+  request(method: "setRequiredFeatures", params: { features: string[]; dataFormat?: DataFormat; source?: string }, options?: RequestOptions): Promise<SubscribeResult>;
+  request(method: "listSources", params?: {}, options?: RequestOptions): Promise<ListSourcesResult>;
   request(method: "getInfo", params?: {}, options?: RequestOptions): Promise<GetInfoResult>;
   request(method: "getFeatures", params?: {}, options?: RequestOptions): Promise<GetFeaturesResult>;
   request(method: "getRunningGameInfo", params?: {}, options?: RequestOptions): Promise<GetRunningGameInfoResult>;
-  request(method: "resume", params: { features: string[]; dataFormat?: DataFormat; epoch: string; since: number }, options?: RequestOptions): Promise<SubscribeResult>;
+  request(method: "resume", params: { features: string[]; dataFormat?: DataFormat; epoch: string; since: number; source?: string }, options?: RequestOptions): Promise<SubscribeResult>;
   request<R = any>(method: string, params?: object, options?: RequestOptions): Promise<R>;
 
   /** setRequiredFeatures in this client's dataFormat; on success the features are kept for reconnects. */
@@ -725,6 +753,8 @@ export class Client extends Emitter<ClientEvents> {
   getInfo(options?: RequestOptions): Promise<GetInfoResult>;
   getFeatures(options?: RequestOptions): Promise<GetFeaturesResult>;
   getRunningGameInfo(options?: RequestOptions): Promise<GetRunningGameInfoResult>;
+  /** The sources (matches) the broker serves. */
+  listSources(options?: RequestOptions): Promise<ListSourcesResult>;
 
   /** For tests: drop the raw socket as the network would; the client reconnects and resumes. */
   _drop(code?: number, reason?: string): this;

@@ -271,22 +271,35 @@
       return DEFAULT_URL;
     }
 
-    // ?token= (or data-token) on the script tag: the default token for clients of this page.
-    function defaultToken() {
+    // ?NAME= (or data-NAME) on the script tag: a default for every client of this page.
+    function scriptParam(name) {
       var u = scriptUrl(script);
-      var fromAttr = script && typeof script.getAttribute === "function" ? script.getAttribute("data-token") : null;
-      return fromAttr || (u ? u.searchParams.get("token") : null) || undefined;
+      var fromAttr = script && typeof script.getAttribute === "function" ? script.getAttribute("data-" + name) : null;
+      return fromAttr || (u ? u.searchParams.get(name) : null) || undefined;
+    }
+
+    // The access token (?token= / data-token) and the source to watch (?source= /
+    // data-source, for a broker that serves several matches).
+    function defaultToken() {
+      return scriptParam("token");
+    }
+    function defaultSource() {
+      return scriptParam("source");
     }
 
     function withToken(url, token) {
-      if (token === undefined || token === null || token === "") return url;
+      return withParam(url, "token", token);
+    }
+
+    function withParam(url, name, value) {
+      if (value === undefined || value === null || value === "") return url;
       var hash = "";
       var at = url.indexOf("#");
       if (at >= 0) {
         hash = url.slice(at);
         url = url.slice(0, at);
       }
-      return url + (url.indexOf("?") >= 0 ? "&" : "?") + "token=" + encodeURIComponent(String(token)) + hash;
+      return url + (url.indexOf("?") >= 0 ? "&" : "?") + name + "=" + encodeURIComponent(String(value)) + hash;
     }
 
     function byteLength(text) {
@@ -396,6 +409,8 @@
         var WS = o.WebSocket || root.WebSocket;
         if (typeof WS !== "function") throw new WardcastError(NO_WEBSOCKET);
         var url = withToken(o.url || defaultUrl(), o.token !== undefined ? o.token : defaultToken());
+        // A broker serving several matches: the source this client watches.
+        url = withParam(url, "source", o.source !== undefined ? o.source : defaultSource());
         if (typeof URL === "function") {
           var parsed;
           try {
@@ -580,6 +595,10 @@
 
       getInfo(options) {
         return this._call("getInfo", undefined, options || {});
+      }
+      /** The sources (matches) the broker serves, with their match id, state and last data age. */
+      listSources(options) {
+        return this._call("listSources", undefined, options || {});
       }
       getFeatures(options) {
         return this._call("getFeatures", undefined, options || {});
@@ -979,7 +998,7 @@
      * getInfo, onNewEvents, onInfoUpdates2, onError} and overwolf.games.{getRunningGameInfo,
      * getRunningGameInfo2, onGameInfoUpdated, onGameLaunched}, backed by a Wardcast client in
      * "string" dataFormat, so every payload is exactly Overwolf's. Options: those of Client
-     * (url, token, WebSocket, reconnect, requestTimeout, connectTimeout), and target (the
+     * (url, token, source, WebSocket, reconnect, requestTimeout, connectTimeout), and target (the
      * object to install on, default globalThis). Installing twice returns the first install.
      * Returns {client, overwolf, uninstall()}.
      */

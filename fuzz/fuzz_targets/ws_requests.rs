@@ -148,6 +148,7 @@ async fn session(broker: Broker, script: Vec<Step>) -> Received {
         wardcast_broker::Peer {
             addr: "127.0.0.1:9".into(),
             name: None,
+            source: None,
         },
     ));
     let (mut tx, mut rx) = client.split();

@@ -17,3 +17,4 @@ mod reliability;
 mod requests;
 mod serving;
 mod setup;
+mod sources;

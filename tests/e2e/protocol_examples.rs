@@ -54,6 +54,7 @@ fn examples_match_schemas_and_round_trip_through_the_types() {
             ("response", "getRunningGameInfo") => {
                 round_trip::<Response<RunningGameInfoResult>>(&name, &value)
             }
+            ("response", "listSources") => round_trip::<Response<ListSourcesResult>>(&name, &value),
             ("response", "error") => round_trip::<Response<Value>>(&name, &value),
             ("notification", _) => round_trip::<NotificationMessage>(&name, &value),
             other => panic!("{name}: no type for {other:?}"),

@@ -192,6 +192,22 @@ impl Server {
         assert_eq!(status, 200, "post refused: {text}");
     }
 
+    /// Posts a JSON body to `/gsi/<source>` and returns the status and body text.
+    pub async fn post_to(&self, source: &str, body: &Value) -> (u16, String) {
+        let url = format!("http://{}/gsi/{source}", self.addr);
+        within(
+            "post",
+            self.http
+                .post(&url, serde_json::to_vec(body).expect("json")),
+        )
+        .await
+    }
+
+    /// A client of one source (`/ws?source=<source>`).
+    pub async fn client_of(&self, source: &str) -> Client {
+        Client::connect(&format!("{}?source={source}", self.ws_url())).await
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         within("get", self.http.get(&format!("http://{}{path}", self.addr))).await
     }

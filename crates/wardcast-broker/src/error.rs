@@ -9,6 +9,12 @@ pub enum Error {
     /// The WebSocket upgrade request was not valid.
     #[error("bad websocket upgrade: {0}")]
     Upgrade(&'static str),
+    /// A source id is not 1 to 32 letters, digits, `_` or `-`.
+    #[error("invalid source id {0:?}: use 1 to 32 letters, digits, '_' or '-'")]
+    InvalidSource(String),
+    /// The broker already serves its most sources.
+    #[error("too many sources (at most {0})")]
+    TooManySources(usize),
     /// The connection limit is reached.
     #[error("too many connections")]
     TooManyConnections,

@@ -98,6 +98,18 @@ async fn upgrade(
         Ok(accept) => accept,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
+    let source = query_param(request.uri().query(), "source");
+    if let Some(id) = source.as_deref() {
+        // Named before its game posts is fine (a caster's overlay opened
+        // first): the source is created, up to the broker's limit.
+        if let Err(e) = endpoint.broker.source_state(id) {
+            let status = match e {
+                Error::TooManySources(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            return (status, format!("{e}\n")).into_response();
+        }
+    }
     let max = endpoint.broker.inner.config.max_connections;
     if endpoint.open.fetch_add(1, Ordering::AcqRel) >= max {
         endpoint.open.fetch_sub(1, Ordering::AcqRel);
@@ -111,6 +123,7 @@ async fn upgrade(
     let peer = crate::Peer {
         addr: peer.to_string(),
         name: client_name(request.uri().query()),
+        source,
     };
     let on_upgrade = hyper::upgrade::on(&mut request);
     let config = ws_config(&endpoint.broker);

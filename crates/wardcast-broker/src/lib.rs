@@ -24,6 +24,7 @@ mod outgoing;
 pub mod protocol;
 mod rpc;
 mod session;
+mod source;
 mod wire;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub use catalogue::{Catalogue, FeatureDef, FeatureId, InfoKey};
 pub use error::Error;
 pub use hub::{Batch, EventItem, GameIdentity, HistoryLimits};
 pub use session::serve_connection;
+pub use source::{validate_source_id, Source, SourceSummary, MAX_SOURCE_ID};
 
 /// Settings of the broker.
 #[derive(Debug, Clone)]
@@ -70,6 +72,10 @@ pub struct BrokerConfig {
     pub rate_per_sec: u32,
     /// Who may connect.
     pub access: AccessPolicy,
+    /// The source of clients that name none, and of [`Broker::publish`].
+    pub default_source: String,
+    /// The most sources the broker serves (each has its own history and ring).
+    pub max_sources: usize,
 }
 
 /// Who may open a WebSocket (and read `/status`).
@@ -106,6 +112,8 @@ impl Default for BrokerConfig {
             rate_burst: 100,
             rate_per_sec: 20,
             access: AccessPolicy::default(),
+            default_source: "default".into(),
+            max_sources: 64,
         }
     }
 }
@@ -160,6 +168,8 @@ pub struct ClientInfo {
     pub name: Option<String>,
     /// The features the client subscribed to.
     pub features: Vec<String>,
+    /// The source the client watches.
+    pub source: String,
     /// Whole seconds since the client connected.
     pub connected_secs: u64,
 }
@@ -171,11 +181,15 @@ pub struct Peer {
     pub addr: String,
     /// The name the client gave itself (`/ws?client=NAME`), for status pages.
     pub name: Option<String>,
+    /// The source the client asked for (`/ws?source=ID`); `None` for the default.
+    pub source: Option<String>,
 }
 
 /// One connected client's entry in the registry.
 struct ClientEntry {
     peer: Peer,
+    /// The id of the source the client watches.
+    source: Arc<str>,
     /// Shared with the session's subscription.
     features: Arc<[String]>,
     since: std::time::Instant,
@@ -190,7 +204,12 @@ pub struct Broker {
 struct Inner {
     config: BrokerConfig,
     catalogue: Catalogue,
-    hub: hub::Hub,
+    /// Every source, the configured default first. Only grows, up to
+    /// `max_sources`; the lock is held to look up or add, never across an `.await`.
+    sources: std::sync::RwLock<Vec<Arc<source::SourceState>>>,
+    /// Published into every source when it is created (the publisher's
+    /// constant info, such as a version).
+    init: std::sync::Mutex<Option<Batch>>,
     /// Connected clients by connection id. Entries are inserted, updated and
     /// removed synchronously by their own session; no guard lives across an `.await`.
     clients: DashMap<u64, ClientEntry>,
@@ -198,46 +217,183 @@ struct Inner {
     shutdown: CancellationToken,
     /// Tracks session tasks so shutdown can wait for them.
     tasks: TaskTracker,
-    /// Live health per feature, by feature id; written by the publisher, read by
-    /// `getFeatures`. Held only to copy in or out, never across an `.await`.
-    states: std::sync::RwLock<Vec<FeatureState>>,
     /// Counters and the latency histogram, updated by the sessions.
     metrics: BrokerMetrics,
 }
 
 impl Broker {
-    /// Creates a broker for the given catalogue.
+    /// Creates a broker for the given catalogue, with its default source.
     pub fn new(config: BrokerConfig, catalogue: Catalogue) -> Result<Self, Error> {
         if config.ring_capacity == 0 {
             return Err(Error::Config("ring_capacity must be at least 1"));
         }
-        let hub = hub::Hub::new(
-            &catalogue,
-            config.ring_capacity,
-            config.ring_max_bytes,
-            config.game.clone(),
-            config.history,
-        );
-        let states = catalogue
-            .features()
-            .iter()
-            .map(|f| FeatureState {
-                state: f.state,
-                info: f.info.iter().map(|k| k.state).collect(),
-            })
-            .collect();
-        Ok(Self {
+        if config.max_sources == 0 {
+            return Err(Error::Config("max_sources must be at least 1"));
+        }
+        validate_source_id(&config.default_source)?;
+        let broker = Self {
             inner: Arc::new(Inner {
                 config,
                 catalogue,
-                hub,
+                sources: std::sync::RwLock::new(Vec::new()),
+                init: std::sync::Mutex::new(None),
                 clients: DashMap::new(),
                 shutdown: CancellationToken::new(),
                 tasks: TaskTracker::new(),
-                states: std::sync::RwLock::new(states),
                 metrics: BrokerMetrics::default(),
             }),
+        };
+        let id = broker.inner.config.default_source.clone();
+        broker.source(&id)?;
+        Ok(broker)
+    }
+
+    fn new_source_state(&self, id: &str) -> Arc<source::SourceState> {
+        let config = &self.inner.config;
+        let catalogue = &self.inner.catalogue;
+        Arc::new(source::SourceState {
+            id: id.to_string(),
+            hub: hub::Hub::new(
+                catalogue,
+                config.ring_capacity,
+                config.ring_max_bytes,
+                config.game.clone(),
+                config.history,
+            ),
+            states: std::sync::RwLock::new(
+                catalogue
+                    .features()
+                    .iter()
+                    .map(|f| FeatureState {
+                        state: f.state,
+                        info: f.info.iter().map(|k| k.state).collect(),
+                    })
+                    .collect(),
+            ),
+            details: std::sync::RwLock::new(serde_json::Map::new()),
+            fed: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    fn handle(&self, state: Arc<source::SourceState>) -> Source {
+        Source {
+            inner: state,
+            catalogue: self.inner.catalogue.clone(),
+        }
+    }
+
+    fn sources_read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<source::SourceState>>> {
+        self.inner.sources.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The source `id`, created if the broker does not serve it yet (and has
+    /// room for it).
+    pub fn source(&self, id: &str) -> Result<Source, Error> {
+        Ok(self.handle(self.source_state(id)?))
+    }
+
+    pub(crate) fn source_state(&self, id: &str) -> Result<Arc<source::SourceState>, Error> {
+        if let Some(found) = self.sources_read().iter().find(|s| s.id == id) {
+            return Ok(found.clone());
+        }
+        validate_source_id(id)?;
+        let created = {
+            let mut sources = self
+                .inner
+                .sources
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(found) = sources.iter().find(|s| s.id == id) {
+                return Ok(found.clone());
+            }
+            if sources.len() >= self.inner.config.max_sources {
+                return Err(Error::TooManySources(self.inner.config.max_sources));
+            }
+            let state = self.new_source_state(id);
+            sources.push(state.clone());
+            state
+        };
+        let init = self
+            .inner
+            .init
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(batch) = init {
+            created.hub.publish(batch);
+        }
+        tracing::info!(source = id, "new source");
+        Ok(created)
+    }
+
+    /// The source `id`, if the broker serves it.
+    pub fn find_source(&self, id: &str) -> Option<Source> {
+        let found = self.sources_read().iter().find(|s| s.id == id).cloned();
+        found.map(|s| self.handle(s))
+    }
+
+    /// The source a client that names none gets: the configured default, or,
+    /// while the default has had no game data, the one other source if there
+    /// is exactly one with data (so a single match posted under its own id is
+    /// everyone's default).
+    pub fn default_source(&self) -> Source {
+        let state = self.default_state();
+        self.handle(state)
+    }
+
+    pub(crate) fn default_state(&self) -> Arc<source::SourceState> {
+        let sources = self.sources_read();
+        let default = sources[0].clone();
+        if default.is_fed() {
+            return default;
+        }
+        let mut fed = sources.iter().skip(1).filter(|s| s.is_fed());
+        match (fed.next(), fed.next()) {
+            (Some(only), None) => only.clone(),
+            _ => default,
+        }
+    }
+
+    /// Every source, the configured default first, with its clients and liveness.
+    pub fn sources(&self) -> Vec<SourceSummary> {
+        let sources: Vec<_> = self.sources_read().clone();
+        let default = self.default_state();
+        sources
+            .iter()
+            .map(|s| {
+                let (running, age) = s.hub.running();
+                SourceSummary {
+                    source: s.id.clone(),
+                    epoch: s.hub.epoch().to_string(),
+                    running,
+                    last_update_age_ms: age,
+                    clients: self
+                        .inner
+                        .clients
+                        .iter()
+                        .filter(|c| *c.source == *s.id)
+                        .count(),
+                    default: Arc::ptr_eq(s, &default),
+                    details: s.details(),
+                }
+            })
+            .collect()
+    }
+
+    /// Publishes `batch` into every source now, and into each source created
+    /// later, as its first batch (for info that never changes during a run).
+    pub fn set_source_init(&self, batch: Batch) {
+        *self.inner.init.lock().unwrap_or_else(|e| e.into_inner()) = Some(batch.clone());
+        let sources: Vec<_> = self.sources_read().clone();
+        for s in sources {
+            s.hub.publish(batch.clone());
+        }
+    }
+
+    /// The configured default source (the first one).
+    fn first(&self) -> Source {
+        let first = self.sources_read()[0].clone();
+        self.handle(first)
     }
 
     /// The catalogue the broker serves.
@@ -245,61 +401,35 @@ impl Broker {
         &self.inner.catalogue
     }
 
-    /// The name of this broker run, sent to clients as `epoch`.
-    pub fn epoch(&self) -> &str {
-        self.inner.hub.epoch()
+    /// The epoch of the configured default source, sent to its clients.
+    pub fn epoch(&self) -> String {
+        self.first().epoch().to_string()
     }
 
-    /// Publishes everything one snapshot produced. Each notification is
-    /// serialized once here and shared by every client that receives it.
+    /// Publishes one snapshot's batch into the configured default source
+    /// (see [`Source::publish`]).
     pub fn publish(&self, batch: Batch) {
-        self.inner.hub.publish(batch);
+        self.first().publish(batch);
     }
 
-    /// Records that the game is (or is no longer) sending data; a change is
-    /// pushed to subscribed clients as `onGameInfoUpdated`.
+    /// [`Source::set_game_running`] of the configured default source.
     pub fn set_game_running(&self, running: bool) {
-        self.inner.hub.set_running(running);
+        self.first().set_game_running(running);
     }
 
-    /// Records when the last game data arrived, for `getRunningGameInfo`.
+    /// [`Source::touch_game`] of the configured default source.
     pub fn touch_game(&self) {
-        self.inner.hub.touch();
+        self.first().touch_game();
     }
 
-    /// Sets the live health state of features (by feature id), as `getFeatures`
-    /// reports it: the feature's state and its info keys' states, in catalogue order.
+    /// [`Source::set_feature_states`] of the configured default source.
     pub fn set_feature_states(&self, states: &[(FeatureId, FeatureState)]) {
-        let mut current = self.inner.states.write().unwrap_or_else(|e| e.into_inner());
-        for (id, state) in states {
-            if let Some(slot) = current.get_mut(usize::from(id.0)) {
-                *slot = state.clone();
-            }
-        }
+        self.first().set_feature_states(states);
     }
 
-    /// The catalogue with the current health state of each feature and info key.
+    /// [`Source::features`] of the configured default source.
     pub fn features(&self) -> Vec<FeatureDef> {
-        let states = self
-            .inner
-            .states
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        self.inner
-            .catalogue
-            .features()
-            .iter()
-            .zip(states)
-            .map(|(f, s)| {
-                let mut def = f.clone();
-                def.state = s.state;
-                for (key, state) in def.info.iter_mut().zip(s.info) {
-                    key.state = state;
-                }
-                def
-            })
-            .collect()
+        self.first().features()
     }
 
     /// Adds the broker's metrics to a Prometheus registry.
@@ -340,6 +470,7 @@ impl Broker {
                     peer: c.peer.addr.clone(),
                     name: c.peer.name.clone(),
                     features: c.features.to_vec(),
+                    source: c.source.to_string(),
                     connected_secs: c.since.elapsed().as_secs(),
                 }
             })
@@ -353,9 +484,10 @@ impl Broker {
         self.inner.clients.len()
     }
 
-    /// The sequence number of the last notification published.
+    /// The sequence number of the last notification published in the
+    /// configured default source.
     pub fn last_seq(&self) -> u64 {
-        self.inner.hub.last_seq()
+        self.first().last_seq()
     }
 
     /// Closes every connection with 1001 and waits up to the grace period for them.

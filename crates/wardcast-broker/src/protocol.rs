@@ -46,6 +46,9 @@ pub struct SetRequiredFeaturesParams {
         skip_serializing_if = "Option::is_none"
     )]
     pub data_format: Option<DataFormat>,
+    /// The source (match) to watch, on a broker that serves several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Params of `resume`: a subscription plus where the client left off.
@@ -64,6 +67,38 @@ pub struct ResumeParams {
     pub epoch: String,
     /// The seq of the last notification received.
     pub since: u64,
+    /// The source (match) to watch, on a broker that serves several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// The result of `listSources`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListSourcesResult {
+    /// Every source the broker serves, the configured default first.
+    pub sources: Vec<SourceInfo>,
+}
+
+/// One source, as `listSources` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    /// The source id.
+    pub source: String,
+    /// Its epoch.
+    pub epoch: String,
+    /// Whether its game is sending data.
+    pub running: bool,
+    /// Milliseconds since its last game data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update_age_ms: Option<u64>,
+    /// Clients watching it.
+    pub clients: usize,
+    /// Whether clients that name no source get it.
+    pub default: bool,
+    /// What the publisher reports (`mode`, `matchId`, `matchState`).
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
 }
 
 /// A response to a request: a result or an error.

@@ -30,16 +30,19 @@ pub(crate) enum Request {
     SetRequiredFeatures {
         features: Vec<String>,
         format: DataFormat,
+        source: Option<String>,
     },
     Resume {
         features: Vec<String>,
         format: DataFormat,
         epoch: String,
         since: u64,
+        source: Option<String>,
     },
     GetInfo,
     GetFeatures,
     GetRunningGameInfo,
+    ListSources,
 }
 
 /// A request that could not be decoded: the id (if one was read) and the error.
@@ -104,6 +107,7 @@ pub(crate) fn decode(text: &str) -> Result<(Value, Request), RpcError> {
         "getInfo" => no_params(&id, params, Request::GetInfo)?,
         "getFeatures" => no_params(&id, params, Request::GetFeatures)?,
         "getRunningGameInfo" => no_params(&id, params, Request::GetRunningGameInfo)?,
+        "listSources" => no_params(&id, params, Request::ListSources)?,
         other => {
             let shown: String = other.chars().take(64).collect();
             return Err(err(
@@ -142,7 +146,7 @@ fn set_required_features(
     // Unknown params are refused, so a client using a newer optional param
     // against an older broker gets a clear error rather than silent misbehaviour.
     if let Some(unknown) = params.keys().find(|k| {
-        !(matches!(k.as_str(), "features" | "dataFormat")
+        !(matches!(k.as_str(), "features" | "dataFormat" | "source")
             || resume && matches!(k.as_str(), "epoch" | "since"))
     }) {
         let shown: String = unknown.chars().take(64).collect();
@@ -168,8 +172,24 @@ fn set_required_features(
         Some(Value::String(s)) if s == "object" => DataFormat::Object,
         Some(_) => return Err(invalid("dataFormat must be \"string\" or \"object\"")),
     };
+    let source = match params.get("source") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            crate::validate_source_id(s).map_err(|e| invalid(&e.to_string()))?;
+            Some(s.clone())
+        }
+        Some(_) => {
+            return Err(invalid(
+                "source must be a source id string (see listSources)",
+            ))
+        }
+    };
     if !resume {
-        return Ok(Request::SetRequiredFeatures { features, format });
+        return Ok(Request::SetRequiredFeatures {
+            features,
+            format,
+            source,
+        });
     }
     let Some(epoch) = params.get("epoch").and_then(Value::as_str) else {
         return Err(invalid(
@@ -186,6 +206,7 @@ fn set_required_features(
         format,
         epoch: epoch.chars().take(128).collect(),
         since,
+        source,
     })
 }
 
@@ -229,7 +250,8 @@ mod tests {
             r,
             Request::SetRequiredFeatures {
                 features: vec!["kill".into()],
-                format: DataFormat::Object
+                format: DataFormat::Object,
+                source: None,
             }
         );
         let code_of = |t: &str| decode(t).map(|_| 0).unwrap_or_else(|e| e.code);

@@ -30,6 +30,7 @@ use crate::catalogue::FeatureSet;
 use crate::hub::{Published, RingReceiver};
 use crate::outgoing::Outgoing;
 use crate::rpc::{self, Request, RpcError};
+use crate::source::SourceState;
 use crate::wire::{self, DataFormat, Frame, GameInfo, InfoMap, Target};
 use crate::{Broker, ClientEntry, Peer};
 
@@ -110,6 +111,13 @@ struct Session {
     broker: Broker,
     id: u64,
     peer: String,
+    /// The source this connection serves.
+    source: Arc<SourceState>,
+    /// Whether the client named its source (`?source=` or a `source` param);
+    /// if not, it follows the broker's default until it subscribes.
+    named: bool,
+    /// The source changed since the run loop last looked (its game-info watch must follow).
+    rebound: bool,
     sub: Option<Subscription>,
     budget: Budget,
     /// When the GSI data behind the batches in the current write arrived.
@@ -159,11 +167,19 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
 {
     let id = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
+    // `GET /ws` has checked (and created) a named source; a direct caller
+    // naming one the broker cannot serve gets the default.
+    let named = peer
+        .source
+        .as_deref()
+        .and_then(|s| broker.source_state(s).ok());
+    let source = named.clone().unwrap_or_else(|| broker.default_state());
     broker.inner.metrics.clients.inc();
     broker.inner.clients.insert(
         id,
         ClientEntry {
             peer: peer.clone(),
+            source: Arc::from(source.id.as_str()),
             features: Arc::from([]),
             since: std::time::Instant::now(),
         },
@@ -173,6 +189,9 @@ where
         broker: broker.clone(),
         id,
         peer: peer.addr,
+        named: named.is_some(),
+        source,
+        rebound: false,
         sub: None,
         budget: Budget::new(config.rate_burst, config.rate_per_sec),
         arrivals: Vec::new(),
@@ -215,10 +234,18 @@ impl Session {
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.reset();
         let mut last_heard = Instant::now();
-        let mut game_info = self.broker.inner.hub.game_info_changes();
+        let mut game_info = self.source.hub.game_info_changes();
         // tungstenite has queued a pong that must reach the socket before our frames.
         let mut pong_queued = false;
         loop {
+            if self.sub.is_none() && !self.named {
+                // Not subscribed and no source named: follow the default.
+                let default = self.broker.default_state();
+                self.rebind(default);
+            }
+            if std::mem::take(&mut self.rebound) {
+                game_info = self.source.hub.game_info_changes();
+            }
             let unsubscribed = self.sub.is_none();
             let next_batch = async {
                 match self.sub.as_mut() {
@@ -455,7 +482,7 @@ impl Session {
     {
         tracing::info!(conn = self.id, peer = %self.peer, "slow consumer, closing with 4008");
         self.broker.inner.metrics.slow_disconnects.inc();
-        let seq = self.broker.inner.hub.next_seq();
+        let seq = self.source.hub.next_seq();
         let mut out = Outgoing::default();
         out.text(&wire::error_notification(seq, "slow_consumer"));
         let write = async {
@@ -492,7 +519,15 @@ impl Session {
             }
         };
         let reply = match request {
-            Request::SetRequiredFeatures { features, format } => {
+            Request::SetRequiredFeatures {
+                features,
+                format,
+                source,
+            } => {
+                if let Err(e) = self.choose_source(&id, source.as_deref()) {
+                    out.text(rpc::error(&e).as_bytes());
+                    return Ok(());
+                }
                 return self.set_required_features(&id, &features, format, None, out);
             }
             Request::Resume {
@@ -500,7 +535,12 @@ impl Session {
                 format,
                 epoch,
                 since,
+                source,
             } => {
+                if let Err(e) = self.choose_source(&id, source.as_deref()) {
+                    out.text(rpc::error(&e).as_bytes());
+                    return Ok(());
+                }
                 return self.set_required_features(
                     &id,
                     &features,
@@ -508,6 +548,18 @@ impl Session {
                     Some((&epoch, since)),
                     out,
                 );
+            }
+            Request::ListSources => {
+                #[derive(Serialize)]
+                struct Sources {
+                    sources: Vec<crate::SourceSummary>,
+                }
+                rpc::result(
+                    &id,
+                    &Sources {
+                        sources: self.broker.sources(),
+                    },
+                )
             }
             Request::GetInfo => rpc::result(&id, &self.get_info()),
             Request::GetFeatures => {
@@ -518,7 +570,7 @@ impl Session {
                 rpc::result(
                     &id,
                     &Features {
-                        features: self.broker.features(),
+                        features: self.source.features(&self.broker.inner.catalogue),
                     },
                 )
             }
@@ -532,7 +584,7 @@ impl Session {
                     game: GameInfo<'a>,
                     last_update_age_ms: Option<u64>,
                 }
-                let hub = &self.broker.inner.hub;
+                let hub = &self.source.hub;
                 let (running, age) = hub.running();
                 rpc::result(
                     &id,
@@ -594,7 +646,8 @@ impl Session {
         for (f, _) in &supported {
             set.insert(*f);
         }
-        let hub = &broker.inner.hub;
+        let source = self.source.clone();
+        let hub = &source.hub;
         let names: Arc<[String]> = supported.iter().map(|(_, n)| n.clone()).collect();
         if let Some((epoch, since)) = resume {
             if let Ok((rx, seq, missed)) = hub.resume(epoch, since) {
@@ -691,6 +744,48 @@ impl Session {
         Ok(())
     }
 
+    /// Serves `source` from now on (the client is not subscribed).
+    fn rebind(&mut self, source: Arc<SourceState>) {
+        if Arc::ptr_eq(&source, &self.source) {
+            return;
+        }
+        if let Some(mut client) = self.broker.inner.clients.get_mut(&self.id) {
+            client.source = Arc::from(source.id.as_str());
+        }
+        self.source = source;
+        self.rebound = true;
+    }
+
+    /// Applies the `source` param of `setRequiredFeatures`/`resume`: a
+    /// connection serves one source, chosen before its first subscription.
+    fn choose_source(&mut self, id: &Value, source: Option<&str>) -> Result<(), RpcError> {
+        let Some(wanted) = source else {
+            return Ok(());
+        };
+        if wanted == self.source.id {
+            self.named = true;
+            return Ok(());
+        }
+        let invalid = |message: String| RpcError {
+            id: id.clone(),
+            code: rpc::code::INVALID_PARAMS,
+            message,
+        };
+        if self.sub.is_some() {
+            return Err(invalid(format!(
+                "this connection serves source {:?}: open another connection for {:?}",
+                self.source.id, wanted
+            )));
+        }
+        let state = self
+            .broker
+            .source_state(wanted)
+            .map_err(|e| invalid(e.to_string()))?;
+        self.named = true;
+        self.rebind(state);
+        Ok(())
+    }
+
     /// Shows the client's features on status pages.
     fn record_features(&self, names: &Arc<[String]>) {
         if let Some(mut client) = self.broker.inner.clients.get_mut(&self.id) {
@@ -702,7 +797,7 @@ impl Session {
         let mut res = Map::new();
         let mut features = Map::new();
         if let Some(sub) = &self.sub {
-            let snapshot = self.broker.inner.hub.info_of(&sub.set);
+            let snapshot = self.source.hub.info_of(&sub.set);
             for entry in snapshot {
                 let rendered =
                     serde_json::to_value(InfoMap(&entry.info, sub.format)).unwrap_or_default();

@@ -56,11 +56,9 @@ impl PlayerView<'_> {
     /// key is what places the player), else `player.team_slot` when it is in
     /// range (test fixtures and bad data send others).
     pub fn team_slot(&self) -> Option<i64> {
-        self.index.map(|i| i64::from(i % 5)).or_else(|| {
-            self.player?
-                .team_slot
-                .filter(|slot| (0..5).contains(slot))
-        })
+        self.index
+            .map(|i| i64::from(i % 5))
+            .or_else(|| self.player?.team_slot.filter(|slot| (0..5).contains(slot)))
     }
 }
 

@@ -34,6 +34,9 @@ pub enum Error {
     /// The broker is shutting down.
     #[error("shutting down")]
     Closed,
+    /// The source id in `POST /gsi/<source>` is not one the receiver can serve.
+    #[error("{0}")]
+    Source(String),
 }
 
 impl Error {
@@ -46,6 +49,7 @@ impl Error {
             Error::Timeout { .. } => 408,
             Error::TooLarge { .. } => 413,
             Error::Busy | Error::Closed => 503,
+            Error::Source(_) => 404,
         }
     }
 
@@ -59,6 +63,7 @@ impl Error {
             Error::TooLarge { .. } => "too_large",
             Error::Busy => "busy",
             Error::Closed => "closed",
+            Error::Source(_) => "source",
         }
     }
 }

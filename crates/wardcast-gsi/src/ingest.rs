@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -81,6 +81,8 @@ pub struct IngestStats {
     pub too_large: AtomicU64,
     /// Bodies refused because the queue was full (503).
     pub busy: AtomicU64,
+    /// Bodies posted to a source the broker cannot serve (404).
+    pub bad_source: AtomicU64,
 }
 
 impl IngestStats {
@@ -92,16 +94,36 @@ impl IngestStats {
             Error::Timeout { .. } => &self.timeout,
             Error::TooLarge { .. } => &self.too_large,
             Error::Busy | Error::Closed => &self.busy,
+            Error::Source(_) => &self.bad_source,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
+/// Where accepted snapshots go. It must not wait: when it cannot take one
+/// (its queue is full) it answers [`Error::Busy`], and the game resends its
+/// full state, so nothing accumulates in the endpoint.
+pub trait SnapshotSink: Send + Sync + 'static {
+    /// Takes a snapshot of `source` (named by the path, `POST /gsi/<source>`;
+    /// `None` for `POST /gsi` and `POST /`), or says why not.
+    fn offer(&self, source: Option<&str>, snapshot: Snapshot) -> Result<(), Error>;
+}
+
+/// One bounded channel for every source.
+impl SnapshotSink for mpsc::Sender<Snapshot> {
+    fn offer(&self, _source: Option<&str>, snapshot: Snapshot) -> Result<(), Error> {
+        match self.try_send(snapshot) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(Error::Busy),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Closed),
+        }
+    }
+}
+
 struct Ingest {
     config: IngestConfig,
-    /// Accepted snapshots go to the engine pipeline. Bounded: when it is full the
-    /// game gets 503 and resends its full state, so nothing accumulates here.
-    tx: mpsc::Sender<Snapshot>,
+    /// Accepted snapshots go to the engine pipeline.
+    sink: Box<dyn SnapshotSink>,
     stats: Arc<IngestStats>,
     /// Rate limit for the "wrong token" warning: when it was last logged.
     last_auth_warning: Mutex<Option<Instant>>,
@@ -112,26 +134,39 @@ struct Ingest {
 /// How often at most a wrong-token warning is logged.
 const AUTH_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Builds the router for `POST /gsi` and `POST /`.
+/// Builds the router for `POST /gsi`, `POST /gsi/<source>` and `POST /`.
 ///
-/// Accepted snapshots are sent to `tx`; `stats` counts outcomes.
-pub fn router(config: IngestConfig, tx: mpsc::Sender<Snapshot>, stats: Arc<IngestStats>) -> Router {
+/// Accepted snapshots are offered to `sink`; `stats` counts outcomes.
+pub fn router(config: IngestConfig, sink: impl SnapshotSink, stats: Arc<IngestStats>) -> Router {
     let state = Arc::new(Ingest {
         in_flight: Semaphore::new(config.max_in_flight.max(1)),
         config,
-        tx,
+        sink: Box::new(sink),
         stats,
         last_auth_warning: Mutex::new(None),
     });
     Router::new()
         .route("/gsi", post(handle))
+        .route("/gsi/{source}", post(handle_source))
         .route("/", post(handle))
         .with_state(state)
 }
 
 async fn handle(State(ingest): State<Arc<Ingest>>, request: Request) -> Response {
+    answer(&ingest, None, request).await
+}
+
+async fn handle_source(
+    State(ingest): State<Arc<Ingest>>,
+    Path(source): Path<String>,
+    request: Request,
+) -> Response {
+    answer(&ingest, Some(source), request).await
+}
+
+async fn answer(ingest: &Ingest, source: Option<String>, request: Request) -> Response {
     let result = match ingest.receive(request).await {
-        Ok((body, received_at)) => ingest.accept(body, received_at),
+        Ok((body, received_at)) => ingest.accept(source, body, received_at),
         Err(e) => Err(e),
     };
     match result {
@@ -184,7 +219,12 @@ impl Ingest {
         Ok((body, Instant::now()))
     }
 
-    fn accept(&self, body: Bytes, received_at: Instant) -> Result<(), Error> {
+    fn accept(
+        &self,
+        source: Option<String>,
+        body: Bytes,
+        received_at: Instant,
+    ) -> Result<(), Error> {
         let state = model::parse(&body).map_err(Error::Parse)?;
         if let Some(expected) = &self.config.token {
             let given = state.auth.as_ref().and_then(|a| a.token.as_deref());
@@ -198,14 +238,9 @@ impl Ingest {
             body,
             received_at,
         };
-        match self.tx.try_send(snapshot) {
-            Ok(()) => {
-                self.stats.accepted.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => Err(Error::Busy),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Closed),
-        }
+        self.sink.offer(source.as_deref(), snapshot)?;
+        self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Logs a wrong token at most once per [`AUTH_WARNING_INTERVAL`]; the token itself is never logged.

@@ -5,8 +5,9 @@
 //!   missing or unknown field, for player, spectator and idle bodies alike, and
 //!   [`parse`], which reports the JSON path of a malformed field.
 //! - `ingest` (feature `ingest`, on by default): an axum router that accepts
-//!   `POST /gsi` and `POST /`, answers at once, and hands each accepted body to a
-//!   bounded channel as a [`Snapshot`]. The engine depends on this crate without
+//!   `POST /gsi`, `POST /gsi/<source>` and `POST /`, answers at once, and hands
+//!   each accepted body to a [`SnapshotSink`] (a bounded channel, or a router of
+//!   sources) as a [`Snapshot`]. The engine depends on this crate without
 //!   the feature, so it sees the model and no tokio.
 //! - [`Error`]: every way a body is refused, each mapped to its HTTP status.
 
@@ -18,5 +19,5 @@ mod ingest;
 
 pub use error::Error;
 #[cfg(feature = "ingest")]
-pub use ingest::{router, IngestConfig, IngestStats, Snapshot};
+pub use ingest::{router, IngestConfig, IngestStats, Snapshot, SnapshotSink};
 pub use model::{parse, GameState, Mode, ParseError};
