@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 import Wardcast from "../../web/wardcast.js";
-import { REPO, BIN, T, launchBrowser, newPage, startBroker, startDemo, stopAll, waitFor, screenshot, inGame } from "./helpers.mjs";
+import { REPO, BIN, T, within, launchBrowser, newPage, startBroker, startDemo, stopAll, waitFor, screenshot, inGame } from "./helpers.mjs";
 
 let browser, demo, page;
 
@@ -295,4 +295,43 @@ test("key events only: frequent events stay out of the log", async () => {
   }
   await page.uncheck("#log-quiet");
   await waitFor(page, "a clock row again", () => !!document.querySelector('#event-log .log-row[data-name="clock_time_changed"]'));
+});
+
+test("lists every source and shows the one clicked, its clients and its socket included", async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  const post = async (source, body) => {
+    const res = await fetch(`http://${broker.addr}/gsi/${source}`, { method: "POST", body: JSON.stringify(body) });
+    assert.equal(res.status, 200, `POST /gsi/${source}`);
+  };
+  const one = inGame(100, { kills: 1 });
+  one.map.matchid = "7300000011";
+  const two = inGame(200, { kills: 2 });
+  two.map.matchid = "7300000022";
+  await post("match-1", one);
+  await post("match-2", two);
+  const p = await newPage(browser);
+  t.after(() => p.context().close());
+  await p.goto(`http://${broker.addr}/`);
+  await waitFor(p, "three sources listed", () => document.querySelectorAll("#sources-table tr[data-source-id]").length === 3);
+  const ids = await p.$$eval("#sources-table tr[data-source-id]", (rows) => rows.map((r) => r.dataset.sourceId));
+  assert.deepEqual(ids, ["default", "match-1", "match-2"]);
+  await waitFor(p, "match-2 running with its match id", () => {
+    const row = document.querySelector('#sources-table tr[data-source-id="match-2"]');
+    return row.dataset.running === "true" && row.textContent.includes("7300000022");
+  });
+  await p.click('#sources-table tr[data-source-id="match-2"] a');
+  await waitFor(p, "the page for match-2", () => new URL(location.href).searchParams.get("source") === "match-2");
+  await waitFor(p, "match-2 marked current", () => document.querySelector('#sources-table tr[data-source-id="match-2"]').dataset.current === "true");
+  await waitFor(p, "match-2's match id shown", () => document.querySelector("#match-id").textContent === "7300000022");
+  await waitFor(p, "GSI arriving for match-2", () => document.querySelector("#gsi-status").dataset.state === "arriving");
+  // The page's own socket serves match-2 too.
+  await within("the dashboard's socket on match-2", (async () => {
+    for (;;) {
+      const overview = await (await fetch(`http://${broker.addr}/api/overview?source=match-2`)).json();
+      if (overview.clients.some((c) => c.name === "dashboard" && c.source === "match-2")) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })());
+  await screenshot(p, "dashboard-sources");
 });
