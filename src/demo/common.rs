@@ -138,6 +138,11 @@ impl<F: FnMut(DemoPost)> Recorder<F> {
         Self { sent: 0, sink }
     }
 
+    /// How many posts have been made: the index of the next one.
+    pub(super) fn sent(&self) -> usize {
+        usize::try_from(self.sent).unwrap_or(usize::MAX)
+    }
+
     /// The `provider.timestamp` of the next post.
     pub(super) fn timestamp(&self) -> u64 {
         FIRST_TIMESTAMP + self.sent

@@ -5,6 +5,13 @@
 //! [`player_match`] (one Radiant Invoker as the player's own client sees the
 //! game), [`DemoMode::Spectator`] plays [`spectator_match`] (all ten players,
 //! the draft, Roshan's timer and the win chance, as an observer sees them).
+//!
+//! Each loop starts in the game, seconds before a fight, so a newcomer sees a
+//! kill, a death, gold and info updates at once; the rest of the match, its
+//! end, the menu and the next match's lobby (or draft) follow, and the next
+//! loop goes on with that match ([`in_game_first`]). With
+//! [`DemoOptions::from_draft`] each loop is the whole lifecycle in order
+//! instead: the menu, the lobby, the game, the end.
 
 mod common;
 mod sim;
@@ -48,11 +55,32 @@ impl DemoMode {
         }
     }
 
-    /// The simulated match of this mode for `seed`.
+    /// One loop of the demo as it plays by default, for `seed`: starting in
+    /// the game a few seconds before a fight (the player's double kill and
+    /// first death; first blood for the spectator), then the rest of the
+    /// match, the menu, and the next match's lobby and first minutes, with
+    /// that match's id (see [`in_game_first`]).
     pub fn posts(self, seed: u64) -> Vec<DemoPost> {
+        let mut posts = Vec::new();
+        let start = self.generate(seed, |post| posts.push(post));
+        in_game_first(posts, start)
+    }
+
+    /// One loop of the demo with `--from-draft`, for `seed`: the whole
+    /// lifecycle in order ([`player_match`] or [`spectator_match`]).
+    pub fn posts_from_draft(self, seed: u64) -> Vec<DemoPost> {
         match self {
             DemoMode::Player => player_match(seed),
             DemoMode::Spectator => spectator_match(seed),
+        }
+    }
+
+    /// Makes the lifecycle's posts into `sink`; returns the index of the post
+    /// the in-game loop starts at.
+    fn generate(self, seed: u64, sink: impl FnMut(DemoPost)) -> usize {
+        match self {
+            DemoMode::Player => sim::generate(seed, sink),
+            DemoMode::Spectator => spectator::generate(seed, sink),
         }
     }
 }
@@ -100,6 +128,9 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Which client the match is seen from: the player's (the default) or a spectator's.
     pub mode: DemoMode,
+    /// Play each loop from the main menu and the draft (the whole lifecycle
+    /// in order) rather than starting in the game ([`DemoMode::posts_from_draft`]).
+    pub from_draft: bool,
 }
 
 impl Default for DemoOptions {
@@ -108,6 +139,7 @@ impl Default for DemoOptions {
             speed: 1.0,
             seed: 7314,
             mode: DemoMode::Player,
+            from_draft: false,
         }
     }
 }
@@ -117,10 +149,10 @@ impl Default for DemoOptions {
 /// Each loop is a new match: its match id and timestamps move on, so consumers
 /// see a fresh `pseudo_match_id` and a new `match_ended`.
 pub async fn play(options: DemoOptions, tx: mpsc::Sender<Snapshot>, stop: CancellationToken) {
-    let (mode, seed) = (options.mode, options.seed);
+    let (mode, seed, from_draft) = (options.mode, options.seed, options.from_draft);
     // Making a match takes a moment (the spectator one most): not on the
     // runtime's own threads.
-    let job = tokio::task::spawn_blocking(move || encode(mode, seed));
+    let job = tokio::task::spawn_blocking(move || encode(mode, seed, from_draft));
     let posts = tokio::select! {
         () = stop.cancelled() => return,
         done = job => match done {
@@ -171,23 +203,86 @@ struct Encoded {
     body: Bytes,
 }
 
-/// The match of `mode` with each body encoded as it is made, so the player
+/// One loop of `mode` ([`DemoMode::posts`], or [`DemoMode::posts_from_draft`]
+/// when `from_draft`) with each body encoded as it is made, so the player
 /// holds about 10 MB of JSON text for the spectator match rather than
 /// ten times that as `serde_json::Value` trees.
-fn encode(mode: DemoMode, seed: u64) -> Vec<Encoded> {
+fn encode(mode: DemoMode, seed: u64, from_draft: bool) -> Vec<Encoded> {
     let mut out = Vec::new();
-    let push = |post: DemoPost| {
+    let start = mode.generate(seed, |post: DemoPost| {
         let body = Bytes::from(serde_json::to_vec(&post.body).unwrap_or_default());
         out.push(Encoded {
             at_ms: post.at_ms,
             body,
         });
-    };
-    match mode {
-        DemoMode::Player => player_match(seed).into_iter().for_each(push),
-        DemoMode::Spectator => spectator::generate(seed, push),
+    });
+    if from_draft {
+        out
+    } else {
+        in_game_first(out, start)
     }
-    out
+}
+
+/// A post of one loop: when it is due, and the same post one match later.
+trait LoopPost: Sized {
+    fn at_ms_mut(&mut self) -> &mut u64;
+    /// This post as the next match's ([`round_body`] with round 1).
+    fn next_match(self, length_ms: u64) -> Self;
+}
+
+impl LoopPost for DemoPost {
+    fn at_ms_mut(&mut self) -> &mut u64 {
+        &mut self.at_ms
+    }
+
+    fn next_match(self, length_ms: u64) -> Self {
+        DemoPost {
+            at_ms: self.at_ms,
+            body: round_body(self.body, 1, length_ms),
+        }
+    }
+}
+
+impl LoopPost for Encoded {
+    fn at_ms_mut(&mut self) -> &mut u64 {
+        &mut self.at_ms
+    }
+
+    fn next_match(self, length_ms: u64) -> Self {
+        Encoded {
+            at_ms: self.at_ms,
+            body: round_bytes(&self.body, 1, length_ms),
+        }
+    }
+}
+
+/// One match's posts reordered so that a loop starts in the game, at
+/// `posts[start]`: that post and the rest of the match (its end, the menu),
+/// then the posts before it (the menu, the lobby or draft, the first minutes
+/// of the game) as the next match's, with its match id and later timestamps.
+/// The loop keeps its length and its one post a second, and every match id
+/// is one match played forward: the first loop opens mid-game (the engine
+/// takes that first body as its baseline), and each later loop carries on
+/// the match the one before it started, so no clock ever goes back within a
+/// match id. A `start` of 0 or past the end leaves the order as it is.
+fn in_game_first<P: LoopPost>(mut posts: Vec<P>, start: usize) -> Vec<P> {
+    if start == 0 || start >= posts.len() {
+        return posts;
+    }
+    let Some(length) = posts.last_mut().map(|p| *p.at_ms_mut() + 1000) else {
+        return posts;
+    };
+    let offset = *posts[start].at_ms_mut();
+    let before: Vec<P> = posts.drain(..start).collect();
+    for post in &mut posts {
+        *post.at_ms_mut() -= offset;
+    }
+    posts.extend(before.into_iter().map(|post| {
+        let mut post = post.next_match(length);
+        *post.at_ms_mut() += length - offset;
+        post
+    }));
+    posts
 }
 
 /// [`round_body`] on an encoded body.
@@ -258,16 +353,130 @@ mod tests {
         assert_eq!(again, next);
     }
 
+    /// Two loops of the in-game order, as [`play`] sends them.
+    fn two_loops(mode: DemoMode, seed: u64) -> Vec<DemoPost> {
+        let posts = mode.posts(seed);
+        let length = posts.last().map_or(0, |p| p.at_ms + 1000);
+        let mut out = posts.clone();
+        out.extend(posts.into_iter().map(|p| DemoPost {
+            at_ms: p.at_ms + length,
+            body: round_body(p.body, 1, length),
+        }));
+        out
+    }
+
+    fn text(body: &serde_json::Value, pointer: &str) -> String {
+        body.pointer(pointer)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn the_loop_starts_in_the_game_and_plays_every_match_forward() {
+        for mode in DemoMode::ALL {
+            for seed in [1, 2, 7] {
+                let lifecycle = mode.posts_from_draft(seed);
+                let posts = mode.posts(seed);
+                assert_eq!(posts.len(), lifecycle.len(), "{mode} {seed}");
+                assert_eq!(
+                    text(&posts[0].body, "/map/game_state"),
+                    "DOTA_GAMERULES_STATE_GAME_IN_PROGRESS",
+                    "{mode} {seed}"
+                );
+                assert_eq!(text(&lifecycle[0].body, "/map/game_state"), "");
+                let posts = two_loops(mode, seed);
+                let first_ts = posts[0].body["provider"]["timestamp"].as_u64();
+                let first_ts = first_ts.unwrap_or_default();
+                let mut last_time: std::collections::BTreeMap<String, i64> =
+                    std::collections::BTreeMap::new();
+                let mut states = Vec::new();
+                for (i, p) in posts.iter().enumerate() {
+                    // One post a second, and the clock of the bodies with it.
+                    assert_eq!(p.at_ms, 1000 * i as u64, "{mode} {seed}");
+                    assert_eq!(
+                        p.body["provider"]["timestamp"].as_u64(),
+                        Some(first_ts + i as u64),
+                        "{mode} {seed}"
+                    );
+                    let id = text(&p.body, "/map/matchid");
+                    let Some(time) = p.body.pointer("/map/game_time").and_then(|t| t.as_i64())
+                    else {
+                        continue;
+                    };
+                    // Never a replay seek: a match id's game time never goes back.
+                    let last = last_time.insert(id.clone(), time).unwrap_or(i64::MIN);
+                    assert!(
+                        time >= last,
+                        "{mode} {seed}: {id} went from {last} to {time}"
+                    );
+                    let state = text(&p.body, "/map/game_state");
+                    if states.last() != Some(&(id.clone(), state.clone())) {
+                        states.push((id, state));
+                    }
+                }
+                // Three match ids: the first loop's, the one its end starts
+                // (the second loop carries it on), and the second loop's next.
+                assert_eq!(last_time.len(), 3, "{mode} {seed}: {states:?}");
+                let lobbies = states
+                    .iter()
+                    .filter(|(_, s)| s == "DOTA_GAMERULES_STATE_STRATEGY_TIME")
+                    .count();
+                assert_eq!(lobbies, 2, "{mode} {seed}: once a loop");
+            }
+        }
+    }
+
+    #[test]
+    fn a_later_loop_fires_every_event_the_first_one_does() {
+        use std::collections::BTreeSet;
+        for mode in DemoMode::ALL {
+            let seed = 2;
+            let posts = two_loops(mode, seed);
+            let half = posts.len() / 2;
+            let mut engine = wardcast_engine::Engine::default();
+            let mut fired = [BTreeSet::new(), BTreeSet::new()];
+            for (i, p) in posts.iter().enumerate() {
+                let bytes = serde_json::to_vec(&p.body).unwrap_or_default();
+                let Ok(state) = wardcast_gsi::parse(&bytes) else {
+                    panic!("{mode}: post {i} does not parse");
+                };
+                let out = engine.process(state);
+                fired[usize::from(i >= half)].extend(out.events.iter().map(|e| e.name.to_string()));
+            }
+            let missing: Vec<_> = fired[0].difference(&fired[1]).collect();
+            assert!(
+                missing.is_empty(),
+                "{mode}: not in the second loop: {missing:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn same_seed_same_loop() {
+        for mode in DemoMode::ALL {
+            assert_eq!(mode.posts(5), mode.posts(5), "{mode}");
+            assert_ne!(mode.posts(5), mode.posts(6), "{mode}");
+        }
+    }
+
     #[test]
     fn encoding_keeps_every_post_of_both_modes() {
         for mode in DemoMode::ALL {
-            let posts = mode.posts(3);
-            let encoded = encode(mode, 3);
-            assert_eq!(posts.len(), encoded.len(), "{mode}");
-            for (p, e) in posts.iter().zip(&encoded) {
-                assert_eq!(p.at_ms, e.at_ms);
-                let body: serde_json::Value = serde_json::from_slice(&e.body).unwrap_or_default();
-                assert_eq!(body, p.body);
+            for from_draft in [false, true] {
+                let posts = if from_draft {
+                    mode.posts_from_draft(3)
+                } else {
+                    mode.posts(3)
+                };
+                let encoded = encode(mode, 3, from_draft);
+                assert_eq!(posts.len(), encoded.len(), "{mode}");
+                for (p, e) in posts.iter().zip(&encoded) {
+                    assert_eq!(p.at_ms, e.at_ms);
+                    let body: serde_json::Value =
+                        serde_json::from_slice(&e.body).unwrap_or_default();
+                    assert_eq!(body, p.body);
+                }
             }
         }
     }

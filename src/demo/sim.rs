@@ -60,8 +60,9 @@ pub const POSTS: usize = 3 + 2 + 3 + 2 + 1 + 10 + GAME_POSTS + 3 + 3;
 /// * `GAME_IN_PROGRESS`, clock 0:00 to 5:30: two teammates take bounty runes
 ///   at 0:00 (and one more at 3:00), observer ward bought at 0:10, first kill
 ///   about 0:40, a pause about 0:58 (six posts with `map.paused` and the clock
-///   standing still), Magic Wand about 1:30, a double kill about 1:50, a death
-///   about 2:30 with a 20-odd second respawn and a Town Portal back to lane,
+///   standing still), Magic Wand about 1:30, a double kill about 2:20 and, in
+///   the same fight a few seconds later, a death about 2:30 with a 20-odd
+///   second respawn and a Town Portal back to lane,
 ///   a triple kill about 3:40 and a teammate's tip for it a few seconds later,
 ///   the Dire's top push taking the Radiant tier-1 top tower about 3:54 (its
 ///   key leaves `buildings`), Hand of Midas about 4:00, a second death about
@@ -80,9 +81,20 @@ pub const POSTS: usize = 3 + 2 + 3 + 2 + 1 + 10 + GAME_POSTS + 3 + 3;
 /// * clock 5:31: the Ancient falls (`win_team` `"radiant"`), then `POST_GAME` ×3
 ///   and menu heartbeats ×3.
 pub fn player_match(seed: u64) -> Vec<DemoPost> {
-    let mut sim = Sim::new(seed);
     let mut posts = Vec::with_capacity(POSTS);
-    let mut rec = Recorder::new(|post| posts.push(post));
+    generate(seed, |post| posts.push(post));
+    posts
+}
+
+/// Makes the posts of [`player_match`] one by one, handing each to `sink`, and
+/// returns the index of the post the demo's in-game loop starts at: the
+/// fight, four seconds before the double kill, whose end is the player's
+/// first death (see [`super::in_game_first`]).
+pub(super) fn generate(seed: u64, sink: impl FnMut(DemoPost)) -> usize {
+    let mut sim = Sim::new(seed);
+    let mut rec = Recorder::new(sink);
+    let loop_clock = sim.script.double_kill[0] - 4;
+    let mut loop_start = 0;
 
     for _ in 0..3 {
         let ts = rec.timestamp();
@@ -140,6 +152,9 @@ pub fn player_match(seed: u64) -> Vec<DemoPost> {
             // The Ancient falls on the post after the last scripted second.
             win: clock > LAST_CLOCK,
         };
+        if clock == loop_clock {
+            loop_start = rec.sent();
+        }
         let ts = rec.timestamp();
         rec.push(sim.body(&frame, Stage::Runtime, ts));
         if clock == sim.world.pause {
@@ -168,7 +183,7 @@ pub fn player_match(seed: u64) -> Vec<DemoPost> {
         let ts = rec.timestamp();
         rec.push(menu_body(ts));
     }
-    posts
+    loop_start
 }
 
 // ---------------------------------------------------------------------------
@@ -448,9 +463,13 @@ struct Script {
 impl Script {
     fn new(rng: &mut Rng) -> Self {
         let first_kill = 38 + rng.range(0, 4);
-        let d0 = 108 + rng.range(0, 4);
-        let d1 = d0 + rng.range(0, 5);
+        // The double kill and the first death are one fight: two kills, then
+        // the Dire's answer, 4 to 9 seconds after the first of them.
+        let d0_gap = 1 + rng.range(0, 3);
+        let d1_gap = 3 + rng.range(0, 2);
         let death1 = 148 + rng.range(0, 4);
+        let d1 = death1 - d1_gap;
+        let d0 = d1 - d0_gap;
         let t0 = 218 + rng.range(0, 4);
         let t1 = t0 + 1 + rng.range(0, 4);
         let t2 = t1 + 1 + rng.range(0, 4);
@@ -1873,7 +1892,7 @@ mod tests {
             .collect();
         assert_eq!(game.len(), GAME_POSTS, "seed {seed}");
 
-        // Kills: first kill ~0:40, double ~1:50, triple ~3:40, one more late.
+        // Kills: first kill ~0:40, double ~2:20, triple ~3:40, one more late.
         let incs = kill_increments(posts);
         let first = incs.first().map(|x| x.0);
         assert!(

@@ -81,14 +81,17 @@ pub fn spectator_match(seed: u64) -> Vec<DemoPost> {
     posts
 }
 
-/// Makes the posts of [`spectator_match`] one by one, handing each to `sink`.
+/// Makes the posts of [`spectator_match`] one by one, handing each to `sink`,
+/// and returns the index of the post the demo's in-game loop starts at: five
+/// posts (ten clock seconds) before first blood (see [`super::in_game_first`]).
 ///
 /// Ten players make big bodies (about 30 KB of JSON each, several times that
 /// as a `serde_json::Value`): the demo player encodes each one as it comes
 /// rather than keeping the whole match as JSON trees.
-pub(super) fn generate(seed: u64, sink: impl FnMut(DemoPost)) {
+pub(super) fn generate(seed: u64, sink: impl FnMut(DemoPost)) -> usize {
     let mut sim = Sim::new(seed);
     let mut rec = Recorder::new(sink);
+    let mut loop_start = 0;
 
     for _ in 0..3 {
         let ts = rec.timestamp();
@@ -133,6 +136,9 @@ pub(super) fn generate(seed: u64, sink: impl FnMut(DemoPost)) {
         }
         let mut frame = Frame::at(GameState::InProgress, clock);
         frame.win = clock >= END;
+        if clock == sim.plan.loop_start {
+            loop_start = rec.sent();
+        }
         let ts = rec.timestamp();
         rec.push(sim.body(&frame, Stage::Live, ts));
         if clock == sim.plan.pause {
@@ -160,6 +166,7 @@ pub(super) fn generate(seed: u64, sink: impl FnMut(DemoPost)) {
         let ts = rec.timestamp();
         rec.push(menu_body(ts));
     }
+    loop_start
 }
 
 // ---------------------------------------------------------------------------
@@ -956,6 +963,8 @@ impl Fight {
 }
 
 struct Plan {
+    /// The clock the demo's in-game loop starts at: ten seconds before first blood.
+    loop_start: i64,
     tip: i64,
     courier: i64,
     smoke_buy: i64,
@@ -1074,6 +1083,7 @@ impl Plan {
         ];
 
         Self {
+            loop_start: first_blood - 10,
             tip: first_blood + 4,
             courier,
             smoke_buy: gank - 40,

@@ -1,18 +1,31 @@
 //! The demo matches exercise every supported feature: each of their event
-//! names fires at least once per loop, run through the real engine. The demo
-//! is what overlay authors build against without the game, so a feature that
-//! never fires in it is a feature they cannot see working.
+//! names fires at least once per loop, run through the real engine, whether
+//! the loop starts in the game (the default) or at the draft (`--from-draft`).
+//! The demo is what overlay authors build against without the game, so a
+//! feature that never fires in it is a feature they cannot see working. And
+//! a newcomer sees the action at once: a kill, a death, gold and info within
+//! 15 seconds of the first post.
 
 use std::collections::BTreeSet;
 
+use wardcast::demo::DemoPost;
 use wardcast::DemoMode;
 use wardcast_engine::{Engine, Support, CATALOGUE};
 
+/// One loop of `mode`: the default (in game first) or `--from-draft`.
+fn one_loop(mode: DemoMode, seed: u64, from_draft: bool) -> Vec<DemoPost> {
+    if from_draft {
+        mode.posts_from_draft(seed)
+    } else {
+        mode.posts(seed)
+    }
+}
+
 /// Every event name and every info `category.key` one loop of `mode` fires.
-fn fired(mode: DemoMode, seed: u64) -> (BTreeSet<String>, BTreeSet<String>) {
+fn fired(mode: DemoMode, seed: u64, from_draft: bool) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut engine = Engine::default();
     let (mut events, mut info) = (BTreeSet::new(), BTreeSet::new());
-    for post in mode.posts(seed) {
+    for post in one_loop(mode, seed, from_draft) {
         let body = serde_json::to_vec(&post.body).expect("json");
         let state = wardcast_gsi::parse(&body).expect("demo bodies parse");
         let out = engine.process(state);
@@ -56,18 +69,66 @@ fn expected(absent_events: &[&str], absent_info: &[&str]) -> (BTreeSet<String>, 
 }
 
 fn assert_covers(mode: DemoMode, want: (BTreeSet<String>, BTreeSet<String>)) {
-    for seed in [1, 2, 7] {
-        let (events, info) = fired(mode, seed);
+    for (seed, from_draft) in [1, 2, 7].into_iter().flat_map(|s| [(s, false), (s, true)]) {
+        let (events, info) = fired(mode, seed, from_draft);
         let missing: Vec<_> = want.0.difference(&events).collect();
         assert!(
             missing.is_empty(),
-            "{mode} demo, seed {seed}: events never fired: {missing:?}"
+            "{mode} demo, seed {seed}, from draft {from_draft}: events never fired: {missing:?}"
         );
         let missing: Vec<_> = want.1.difference(&info).collect();
         assert!(
             missing.is_empty(),
-            "{mode} demo, seed {seed}: info never set: {missing:?}"
+            "{mode} demo, seed {seed}, from draft {from_draft}: info never set: {missing:?}"
         );
+    }
+}
+
+/// When (ms from the first post) the engine first fires `kill`, `death`,
+/// `gold` and any info update, over one loop of `mode`.
+fn first_action(mode: DemoMode, seed: u64) -> [Option<u64>; 4] {
+    let mut engine = Engine::default();
+    let mut first = [None; 4];
+    for post in mode.posts(seed) {
+        let body = serde_json::to_vec(&post.body).expect("json");
+        let out = engine.process(wardcast_gsi::parse(&body).expect("demo bodies parse"));
+        let seen = [
+            out.events.iter().any(|e| e.name == "kill"),
+            out.events.iter().any(|e| e.name == "death"),
+            out.events.iter().any(|e| e.name == "gold"),
+            out.info.iter().any(|c| !c.value.is_null()),
+        ];
+        for (at, seen) in first.iter_mut().zip(seen) {
+            if seen && at.is_none() {
+                *at = Some(post.at_ms);
+            }
+        }
+    }
+    first
+}
+
+#[test]
+fn both_demos_show_a_kill_a_death_gold_and_info_within_15_seconds() {
+    // The posts' own times, as `wardcast demo` plays them at speed 1 from
+    // the banner (it prints before the first post).
+    for mode in DemoMode::ALL {
+        for seed in [0, 1, 2, 3, 7, 42, 7314, u64::MAX] {
+            let [kill, death, gold, info] = first_action(mode, seed);
+            eprintln!(
+                "{mode} seed {seed}: kill {kill:?} death {death:?} gold {gold:?} info {info:?} ms"
+            );
+            for (what, at) in [
+                ("kill", kill),
+                ("death", death),
+                ("gold", gold),
+                ("info", info),
+            ] {
+                assert!(
+                    at.is_some_and(|ms| ms <= 15_000),
+                    "{mode} demo, seed {seed}: the first {what} at {at:?} ms"
+                );
+            }
+        }
     }
 }
 

@@ -466,6 +466,8 @@ async fn a_whole_demo_match_streams_in_order_with_every_beat() {
     let config = wardcast::Config {
         demo: Some(wardcast::DemoOptions {
             speed: 200.0,
+            // The whole lifecycle, from the menu: the default loop opens mid-game.
+            from_draft: true,
             ..wardcast::DemoOptions::default()
         }),
         ..wardcast::Config::default()
