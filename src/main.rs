@@ -25,6 +25,9 @@ enum Command {
     Serve(ServeArgs),
     /// Run the broker with the built-in demo match playing until a game connects
     /// (the same as `serve --demo`).
+    ///
+    /// Each loop starts in the game, seconds before a kill and a death;
+    /// `--from-draft` plays the whole lifecycle instead.
     Demo(ServeArgs),
     /// Post a recording to a running broker at the recorded pace.
     Replay(ReplayArgs),
@@ -92,6 +95,10 @@ struct ServeArgs {
     /// players, Roshan, buildings, win chance).
     #[arg(long, default_value = "player", value_name = "MODE")]
     demo_mode: DemoMode,
+    /// Start each demo loop at the main menu and the draft (the whole lifecycle in
+    /// order) instead of in the game, seconds before a kill and a death.
+    #[arg(long)]
+    from_draft: bool,
     /// Demo playback speed (2 = twice as fast).
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
@@ -258,6 +265,7 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
         config.demo = Some(DemoOptions {
             speed: args.speed,
             mode: args.demo_mode,
+            from_draft: args.from_draft,
             ..DemoOptions::default()
         });
     }
