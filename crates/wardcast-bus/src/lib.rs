@@ -1,0 +1,484 @@
+//! Wardcast's tournament bus: GSI sources shared between brokers over NATS
+//! JetStream.
+//!
+//! One stream per source, `WC_<source>`, holds the source's batches in order
+//! on `wardcast.<source>.batch`. Its stream sequence is the source's batch
+//! sequence for every node, and a UUID in the stream's metadata is the
+//! source's epoch: both survive restarts of any process, NATS included when it
+//! stores to disk. The crate knows bytes, not games or frames:
+//! - [`Bus`]: a connection (URLs, token or credentials file), refusing
+//!   servers older than 2.10 (stream metadata).
+//! - [`SourceStream`]: one source's stream, created on first use with a new
+//!   epoch, which is never overwritten afterwards.
+//! - [`Writer`]: the single writer of a source. Each publish expects the
+//!   stream's last sequence (`Nats-Expected-Last-Sequence`) and carries a
+//!   message id (`Nats-Msg-Id`), so a second writer is fenced off and a
+//!   publish retried after a lost acknowledgement is never stored twice.
+//! - [`Reader`]: the batches from a sequence on, in order, checked for gaps
+//!   by the reader itself (it never trusts the library's consumer to be
+//!   gap-free or everlasting).
+//! - [`server`]: a real `nats-server` for tests and benchmarks.
+
+pub mod server;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, stream};
+use bytes::Bytes;
+use futures::StreamExt;
+
+/// The stream-metadata key of a source's epoch.
+pub const EPOCH_KEY: &str = "wardcast.epoch";
+/// The stream-metadata key of the batch format.
+pub const FORMAT_KEY: &str = "wardcast.format";
+/// The batch format this build writes and reads.
+pub const FORMAT: &str = "1";
+
+/// How long a source's batches stay in its stream: more than a client's
+/// 5-minute resume window.
+pub const MAX_AGE: Duration = Duration::from_secs(600);
+/// The most batches a source's stream keeps.
+pub const MAX_MESSAGES: i64 = 20_000;
+/// The most bytes a source's stream keeps.
+pub const MAX_BYTES: i64 = 256 * 1024 * 1024;
+
+/// Errors of the bus.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Connecting to NATS failed.
+    #[error("cannot connect to NATS: {0}")]
+    Connect(String),
+    /// The server is too old or runs without JetStream.
+    #[error("NATS server unsuitable: {0}")]
+    Server(String),
+    /// A stream operation failed.
+    #[error("JetStream: {0}")]
+    JetStream(String),
+    /// Another writer owns the source: its publish took the sequence this
+    /// one expected.
+    #[error("source {id} is written by another ingest (stream sequence {sequence} is not ours)")]
+    Fenced {
+        /// The source.
+        id: String,
+        /// The sequence the other writer took.
+        sequence: u64,
+    },
+    /// A batch is missing between two the reader got.
+    #[error("gap in source {id}: expected batch {expected}, got {got}")]
+    Gap {
+        /// The source.
+        id: String,
+        /// The sequence that should have come.
+        expected: u64,
+        /// The sequence that came.
+        got: u64,
+    },
+    /// A source id that cannot name a stream.
+    #[error("invalid source id {0:?}")]
+    InvalidSource(String),
+}
+
+fn js_error(e: impl std::fmt::Display) -> Error {
+    Error::JetStream(e.to_string())
+}
+
+/// How to reach NATS.
+#[derive(Clone, Default)]
+pub struct BusConfig {
+    /// Server URLs, e.g. `nats://127.0.0.1:4222`.
+    pub urls: Vec<String>,
+    /// A token (`--nats-token`).
+    pub token: Option<String>,
+    /// A credentials file (`--nats-creds`: JWT and nkey seed).
+    pub creds: Option<PathBuf>,
+    /// The connection's name, shown by the server's monitoring.
+    pub name: String,
+    /// Where streams store: `true` for memory (fast, lost when NATS restarts,
+    /// which is then a new epoch), `false` for files.
+    pub memory: bool,
+}
+
+impl std::fmt::Debug for BusConfig {
+    /// Never prints the token or the credentials' path.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BusConfig")
+            .field("urls", &self.urls)
+            .field("token", &self.token.as_ref().map(|_| "<hidden>"))
+            .field("creds", &self.creds.as_ref().map(|_| "<hidden>"))
+            .field("name", &self.name)
+            .field("memory", &self.memory)
+            .finish()
+    }
+}
+
+/// A connection to NATS with JetStream.
+#[derive(Clone)]
+pub struct Bus {
+    client: async_nats::Client,
+    js: jetstream::Context,
+    memory: bool,
+}
+
+/// Whether a server version (`2.10.4`, `2.15.1-dev`) is 2.10 or newer.
+pub fn version_ok(version: &str) -> bool {
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    (major, minor) >= (2, 10)
+}
+
+impl Bus {
+    /// Connects; it keeps reconnecting by itself afterwards (without end,
+    /// backing off up to a few seconds).
+    pub async fn connect(config: &BusConfig) -> Result<Self, Error> {
+        let mut options = async_nats::ConnectOptions::new()
+            .name(&config.name)
+            .max_reconnects(None);
+        if let Some(token) = &config.token {
+            options = options.token(token.clone());
+        }
+        if let Some(path) = &config.creds {
+            options = options
+                .credentials_file(path)
+                .await
+                .map_err(|e| Error::Connect(format!("credentials file: {e}")))?;
+        }
+        let urls = config.urls.join(",");
+        let client = options
+            .connect(urls)
+            .await
+            .map_err(|e| Error::Connect(e.to_string()))?;
+        let version = client.server_info().version;
+        if !version_ok(&version) {
+            return Err(Error::Server(format!(
+                "version {version}: Wardcast needs nats-server 2.10 or newer (stream metadata)"
+            )));
+        }
+        let js = jetstream::new(client.clone());
+        js.query_account()
+            .await
+            .map_err(|e| Error::Server(format!("JetStream is not enabled ({e})")))?;
+        Ok(Self {
+            client,
+            js,
+            memory: config.memory,
+        })
+    }
+
+    /// The underlying client (for status: `connection_state`).
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Whether the connection is up now.
+    pub fn connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// The stream of `source`, created (with a new epoch) if it does not exist.
+    pub async fn open_source(&self, source: &str) -> Result<SourceStream, Error> {
+        let ok = !source.is_empty()
+            && source.len() <= 32
+            && source
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !ok {
+            return Err(Error::InvalidSource(source.chars().take(40).collect()));
+        }
+        let name = format!("WC_{source}");
+        let stream = match self.js.get_stream(&name).await {
+            Ok(stream) => stream,
+            Err(_) => {
+                let mut metadata = HashMap::new();
+                metadata.insert(EPOCH_KEY.to_string(), uuid::Uuid::new_v4().to_string());
+                metadata.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
+                let config = stream::Config {
+                    name: name.clone(),
+                    subjects: vec![format!("wardcast.{source}.>")],
+                    retention: stream::RetentionPolicy::Limits,
+                    discard: stream::DiscardPolicy::Old,
+                    max_age: MAX_AGE,
+                    max_messages: MAX_MESSAGES,
+                    max_bytes: MAX_BYTES,
+                    storage: if self.memory {
+                        stream::StorageType::Memory
+                    } else {
+                        stream::StorageType::File
+                    },
+                    num_replicas: 1,
+                    duplicate_window: Duration::from_secs(120),
+                    allow_direct: true,
+                    metadata,
+                    ..Default::default()
+                };
+                // Two nodes may race to create it: whoever loses gets the winner's.
+                self.js
+                    .get_or_create_stream(config)
+                    .await
+                    .map_err(js_error)?
+            }
+        };
+        let info = stream.cached_info();
+        let epoch = info
+            .config
+            .metadata
+            .get(EPOCH_KEY)
+            .cloned()
+            .ok_or_else(|| Error::JetStream(format!("stream {name} has no {EPOCH_KEY}")))?;
+        let format = info.config.metadata.get(FORMAT_KEY).map(String::as_str);
+        if format != Some(FORMAT) {
+            return Err(Error::JetStream(format!(
+                "stream {name} holds batch format {format:?}; this build reads {FORMAT:?}"
+            )));
+        }
+        Ok(SourceStream {
+            source: source.to_string(),
+            subject: format!("wardcast.{source}.batch"),
+            stream,
+            js: self.js.clone(),
+            epoch,
+        })
+    }
+}
+
+/// One source's stream.
+#[derive(Clone)]
+pub struct SourceStream {
+    source: String,
+    subject: String,
+    stream: stream::Stream,
+    js: jetstream::Context,
+    epoch: String,
+}
+
+/// The sequences a stream holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The oldest batch kept (`last + 1` when the stream is empty).
+    pub first: u64,
+    /// The newest batch (0 before any).
+    pub last: u64,
+}
+
+impl SourceStream {
+    /// The source id.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The source's epoch: the same for every node and across restarts, new
+    /// only when the stream is lost or recreated.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// The first and last sequence the stream holds now.
+    pub async fn span(&self) -> Result<Span, Error> {
+        let mut stream = self.stream.clone();
+        let state = stream.info().await.map_err(js_error)?.state.clone();
+        Ok(Span {
+            first: state.first_sequence.max(1),
+            last: state.last_sequence,
+        })
+    }
+
+    /// The single writer of this source, continuing after the stream's last
+    /// batch. `run` names this writer's process and must be new for each
+    /// run (a UUID): message ids are `<source>:<run>:<n>`, so a retry of
+    /// publish `n` is recognised, and within the duplicate window an id
+    /// reused for other data would be taken for a retry.
+    pub async fn writer(&self, run: &str) -> Result<Writer, Error> {
+        let last = self.span().await?.last;
+        Ok(Writer {
+            stream: self.clone(),
+            prefix: format!("{}:{run}:", self.source),
+            n: 0,
+            last,
+        })
+    }
+
+    /// The batches from `start` on, in order, then live ones.
+    pub async fn read_from(&self, start: u64) -> Result<Reader, Error> {
+        let consumer = self
+            .stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                filter_subject: self.subject.clone(),
+                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                    start_sequence: start.max(1),
+                },
+                ..Default::default()
+            })
+            .await
+            .map_err(js_error)?;
+        let messages = consumer.messages().await.map_err(js_error)?;
+        Ok(Reader {
+            source: self.source.clone(),
+            messages,
+            next: start.max(1),
+        })
+    }
+
+    /// One stored batch, with its message id.
+    pub async fn get(&self, sequence: u64) -> Result<(Bytes, Option<String>), Error> {
+        let message = self.stream.direct_get(sequence).await.map_err(js_error)?;
+        let id = message
+            .headers
+            .get("Nats-Msg-Id")
+            .map(|v| v.as_str().to_string());
+        Ok((message.payload, id))
+    }
+}
+
+/// The one writer of a source.
+pub struct Writer {
+    stream: SourceStream,
+    prefix: String,
+    /// How many batches this writer has published.
+    n: u64,
+    /// The stream's last sequence as this writer knows it.
+    last: u64,
+}
+
+/// How many times a publish whose acknowledgement did not come is retried.
+const PUBLISH_ATTEMPTS: u32 = 3;
+
+impl Writer {
+    /// The sequence the next batch will have. A caller may render the batch
+    /// with it (sequence numbers inside the payload) before publishing.
+    pub fn next_sequence(&self) -> u64 {
+        self.last + 1
+    }
+
+    /// Publishes the next batch and returns its sequence. A publish whose
+    /// acknowledgement is lost is retried with the same message id: if the
+    /// first attempt was stored, that is success, never a second copy. If
+    /// another writer took the sequence, this writer is fenced.
+    pub async fn publish(&mut self, payload: Bytes) -> Result<u64, Error> {
+        let sequence = self.last + 1;
+        let id = format!("{}{}", self.prefix, self.n + 1);
+        let mut last_error = None;
+        for _ in 0..PUBLISH_ATTEMPTS {
+            match self.attempt(&id, payload.clone(), sequence).await {
+                Ok(()) => {
+                    self.n += 1;
+                    self.last = sequence;
+                    return Ok(sequence);
+                }
+                Err(e @ Error::Fenced { .. }) => return Err(e),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::JetStream("publish failed".into())))
+    }
+
+    async fn attempt(&self, id: &str, payload: Bytes, sequence: u64) -> Result<(), Error> {
+        let message = jetstream::message::PublishMessage::build()
+            .payload(payload)
+            .message_id(id)
+            .expected_last_sequence(sequence - 1);
+        let ack = self
+            .stream
+            .js
+            .send_publish(self.stream.subject.clone(), message)
+            .await
+            .map_err(js_error)?
+            .await;
+        match ack {
+            // A clustered stream answers a retry with `duplicate: true`.
+            Ok(ack) if ack.sequence == sequence => Ok(()),
+            Ok(ack) if ack.duplicate => Err(Error::JetStream(format!(
+                "message id {id} was already used for batch {}: a writer's run id must be new each run",
+                ack.sequence
+            ))),
+            Ok(ack) => Err(Error::JetStream(format!(
+                "stored at {} instead of {sequence}",
+                ack.sequence
+            ))),
+            Err(e) if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => {
+                // Ours, stored by an attempt whose ack was lost? Or another writer's?
+                match self.stream.get(sequence).await {
+                    Ok((_, Some(stored))) if stored == id => Ok(()),
+                    _ => Err(Error::Fenced {
+                        id: self.stream.source.clone(),
+                        sequence,
+                    }),
+                }
+            }
+            Err(e) => Err(js_error(e)),
+        }
+    }
+}
+
+/// The batches of a source in order, gap-checked.
+pub struct Reader {
+    source: String,
+    messages: consumer::pull::Ordered,
+    next: u64,
+}
+
+impl Reader {
+    /// The next batch and its sequence; `None` when the consumer ends. A
+    /// missing sequence is an [`Error::Gap`] (the caller starts over from a
+    /// checkpoint or a fresh snapshot).
+    pub async fn next(&mut self) -> Result<Option<(u64, Bytes)>, Error> {
+        loop {
+            let Some(message) = self.messages.next().await else {
+                return Ok(None);
+            };
+            let message = message.map_err(js_error)?;
+            let sequence = message.info().map_err(js_error)?.stream_sequence;
+            if sequence < self.next {
+                continue; // redelivered after a consumer reset
+            }
+            if sequence != self.next {
+                return Err(Error::Gap {
+                    id: self.source.clone(),
+                    expected: self.next,
+                    got: sequence,
+                });
+            }
+            self.next = sequence + 1;
+            return Ok(Some((sequence, message.payload.clone())));
+        }
+    }
+
+    /// The sequence the next batch must have.
+    pub fn expected(&self) -> u64 {
+        self.next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_2_10_on_are_accepted() {
+        for ok in ["2.10.0", "2.15.1", "2.15.0-dev", "3.0.0", "2.11"] {
+            assert!(version_ok(ok), "{ok}");
+        }
+        for old in ["2.9.10", "1.4.1", "", "garbage"] {
+            assert!(!version_ok(old), "{old}");
+        }
+    }
+
+    #[test]
+    fn the_config_never_prints_secrets() {
+        let config = BusConfig {
+            urls: vec!["nats://127.0.0.1:4222".into()],
+            token: Some("s3cret".into()),
+            creds: Some("/home/me/ingest.creds".into()),
+            ..BusConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("ingest.creds"),
+            "{shown}"
+        );
+    }
+}
