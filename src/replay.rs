@@ -9,6 +9,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -156,42 +157,64 @@ pub async fn replay(options: &ReplayOptions) -> Result<ReplaySummary, Error> {
     Ok(summary)
 }
 
-/// Progress on stderr: a live line on a terminal, a line per tenth otherwise.
+/// Progress on stderr. On a terminal, an `indicatif` bar with the rate and
+/// the time left; otherwise (CI, a pipe, a file) plain lines, one each time
+/// another tenth of the bodies is posted or [`PLAIN_EVERY`] has passed. The
+/// summary at the end is the same either way.
 struct Progress {
+    bar: ProgressBar,
+    /// Plain lines instead of the bar: when the last one was printed, and at
+    /// which tenth of the bodies.
+    plain: Option<(std::time::Instant, usize)>,
     total: usize,
-    tty: bool,
-    last_tenth: usize,
 }
+
+/// The longest gap between two plain progress lines.
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
 impl Progress {
     fn new(total: usize) -> Self {
+        let len = u64::try_from(total).unwrap_or(u64::MAX);
+        let tty = std::io::stderr().is_terminal();
+        let target = if tty {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(len), target);
+        if let Ok(style) = ProgressStyle::with_template(
+            "replay: [{bar:20}] {pos}/{len} posted, {msg} ({per_sec:1}, {eta} left)",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message("0 refused");
         Self {
+            bar,
+            plain: (!tty).then(|| (std::time::Instant::now(), 0)),
             total,
-            tty: std::io::stderr().is_terminal(),
-            last_tenth: 0,
         }
     }
 
     fn update(&mut self, s: &ReplaySummary) {
-        let line = format!(
-            "replay: {}/{} posted, {} refused",
-            s.posted, self.total, s.refused
-        );
-        if self.tty {
-            eprint!("\r{line}");
-        } else {
-            let tenth = s.posted * 10 / self.total.max(1);
-            if tenth > self.last_tenth {
-                self.last_tenth = tenth;
-                eprintln!("{line}");
-            }
+        self.bar.set_message(format!("{} refused", s.refused));
+        self.bar
+            .set_position(u64::try_from(s.posted).unwrap_or(u64::MAX));
+        let Some((last_at, last_tenth)) = &mut self.plain else {
+            return;
+        };
+        let tenth = s.posted * 10 / self.total.max(1);
+        if tenth > *last_tenth || last_at.elapsed() >= PLAIN_EVERY {
+            *last_tenth = tenth;
+            *last_at = std::time::Instant::now();
+            eprintln!(
+                "{}",
+                plain_line(s, self.total, self.bar.per_sec(), self.bar.eta())
+            );
         }
     }
 
     fn finish(&self, s: &ReplaySummary, took: Duration) {
-        if self.tty {
-            eprintln!();
-        }
+        self.bar.finish_and_clear();
         eprintln!(
             "replay: done, {} posted in {:.1} s: {} accepted, {} refused",
             s.posted,
@@ -202,5 +225,34 @@ impl Progress {
         if let Some(first) = &s.first_refusal {
             eprintln!("replay: first refusal: {first}");
         }
+    }
+}
+
+/// A plain progress line: `replay: 40/120 posted, 0 refused (12.5/s, 6 s left)`.
+fn plain_line(s: &ReplaySummary, total: usize, per_sec: f64, eta: Duration) -> String {
+    format!(
+        "replay: {}/{total} posted, {} refused ({per_sec:.1}/s, {} s left)",
+        s.posted,
+        s.refused,
+        eta.as_secs_f64().round()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_line_names_the_count_the_rate_and_the_time_left() {
+        let s = ReplaySummary {
+            posted: 40,
+            accepted: 39,
+            refused: 1,
+            first_refusal: None,
+        };
+        assert_eq!(
+            plain_line(&s, 120, 12.46, Duration::from_millis(6400)),
+            "replay: 40/120 posted, 1 refused (12.5/s, 6 s left)"
+        );
     }
 }

@@ -105,8 +105,24 @@ async fn replaying_the_lifecycle_sample_gives_the_documented_sequence() {
     .expect("run replay");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "replay failed: {stderr}");
+    // stderr is a pipe, not a terminal: plain progress lines (no bar, no
+    // carriage returns), one per tenth of the bodies, then the summary.
+    assert!(!stderr.contains('\r'), "{stderr:?}");
+    let progress: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("replay: ") && l.contains("/12 posted, 0 refused ("))
+        .collect();
     assert!(
-        stderr.contains("12 posted") && stderr.contains("12 accepted"),
+        progress.len() >= 5 && progress.iter().all(|l| l.ends_with(" s left)")),
+        "{stderr}"
+    );
+    assert!(progress
+        .last()
+        .is_some_and(|l| l.starts_with("replay: 12/12 posted")));
+    let summary = stderr.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with("replay: done, 12 posted in ")
+            && summary.ends_with(" s: 12 accepted, 0 refused"),
         "{stderr}"
     );
 
