@@ -123,7 +123,7 @@ const SELECTIVE_POOL: [&str; 10] = [
 ];
 
 /// The subscription groups of the selective scenario: ten triples, each the
-/// marker feature plus two features of [`SELECTIVE_POOL`].
+/// marker feature plus two features of `SELECTIVE_POOL`.
 pub fn selective_groups() -> Vec<Vec<String>> {
     (0..SELECTIVE_POOL.len())
         .map(|i| {

@@ -9,7 +9,7 @@
 //! Each loop starts in the game, seconds before a fight, so a newcomer sees a
 //! kill, a death, gold and info updates at once; the rest of the match, its
 //! end, the menu and the next match's lobby (or draft) follow, and the next
-//! loop goes on with that match ([`in_game_first`]). With
+//! loop goes on with that match (`in_game_first`). With
 //! [`DemoOptions::from_draft`] each loop is the whole lifecycle in order
 //! instead: the menu, the lobby, the game, the end.
 
@@ -59,7 +59,7 @@ impl DemoMode {
     /// the game a few seconds before a fight (the player's double kill and
     /// first death; first blood for the spectator), then the rest of the
     /// match, the menu, and the next match's lobby and first minutes, with
-    /// that match's id (see [`in_game_first`]).
+    /// that match's id (see `in_game_first`).
     pub fn posts(self, seed: u64) -> Vec<DemoPost> {
         let mut posts = Vec::new();
         let start = self.generate(seed, |post| posts.push(post));

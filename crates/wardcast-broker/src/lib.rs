@@ -1,8 +1,6 @@
-//! A game-agnostic WebSocket pub/sub broker speaking the Overwolf game-events
-//! protocol (`setRequiredFeatures`, `onNewEvents`, `onInfoUpdates2`, ...) over
-//! JSON-RPC 2.0. It knows features only as names in a [`Catalogue`] handed to it.
+#![doc = include_str!("../README.md")]
 //!
-//! # Layout
+//! ## Layout
 //! - [`Broker`]: the handle shared by the publisher and the connections. A
 //!   publisher calls [`Broker::publish`] with one [`Batch`] per game snapshot.
 //! - `hub`: the sequence counter, the last-value info store (for late joiners

@@ -1,14 +1,9 @@
-//! The Wardcast feature engine.
+#![doc = include_str!("../README.md")]
 //!
-//! Given the previous state and a new GSI snapshot, [`Engine::process`] returns the
-//! Overwolf Dota 2 game events and info updates the change produces. The engine
-//! has no IO, no async runtime and no wall clock: time is the game's own clock, so
-//! the same sequence of snapshots always gives the same output.
-//!
-//! # Layout
+//! ## Layout
 //! - [`catalogue`]: every Overwolf Dota 2 feature, its events and info keys, and
 //!   whether Wardcast supports it (with the reason when not).
-//! - `features`: one module per feature family. Each reads a [`Step`] (the
+//! - `features`: one module per feature family. Each reads a `Step` (the
 //!   previous and next snapshot plus derived facts) and pushes events and desired
 //!   info values. Adding a feature is a local change there and in the catalogue.
 //! - [`Engine`]: owns the previous snapshot, the per-family trackers and the info

@@ -1,6 +1,6 @@
-//! Dota 2 Game State Integration (GSI): the payload model and the HTTP ingest.
+#![doc = include_str!("../README.md")]
 //!
-//! # Layout
+//! ## Layout
 //! - [`model`]: serde types for a GSI body ([`GameState`]), tolerant of every
 //!   missing or unknown field, for player, spectator and idle bodies alike, and
 //!   [`parse`], which reports the JSON path of a malformed field.

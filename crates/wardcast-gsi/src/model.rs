@@ -465,6 +465,8 @@ impl std::fmt::Display for ParseError {
     }
 }
 
+impl std::error::Error for ParseError {}
+
 /// Parses a GSI body, reporting the JSON path of the first error.
 pub fn parse(body: &[u8]) -> Result<GameState, ParseError> {
     // The fast path parses without tracking the path; only a body that fails
