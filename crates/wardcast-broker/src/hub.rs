@@ -141,9 +141,34 @@ struct FeatureInfo {
     info: Map<String, Value>,
 }
 
+/// `seq = batch << BATCH_SHIFT | index`: the batch's number (a source's
+/// stream sequence in tournament mode), then the notification's place in it.
+/// A batch's own notifications have indexes 1 to `OWN - 1`; indexes from
+/// `OWN` up are a connection's own (its snapshots, its `onError`), allocated
+/// after the batch it has seen. So seqs rise on every connection, compare
+/// across nodes, and `since >> BATCH_SHIFT` names the batch a client was at.
+pub(crate) const BATCH_SHIFT: u32 = 16;
+/// The first index of a connection's own notifications within a batch.
+pub(crate) const OWN: u64 = 1 << 15;
+/// The last index of a batch.
+const LAST_INDEX: u64 = (1 << BATCH_SHIFT) - 1;
+
+/// The first seq of batch `batch`'s connection-own range.
+fn own_base(batch: u64) -> u64 {
+    (batch << BATCH_SHIFT) | OWN
+}
+
+/// A connection allocated every own seq of the current batch (it
+/// re-subscribed thousands of times with no game data in between).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Exhausted;
+
 #[derive(Debug)]
 struct State {
-    seq: u64,
+    /// The number of the last batch published (0 before any).
+    batch: u64,
+    /// The seq of the last notification published (0 before any).
+    last: u64,
     /// Recent publications, oldest first, for `resume`: bounded by the number
     /// of notifications and by age; the oldest are dropped first.
     history: std::collections::VecDeque<(Instant, Arc<Published>)>,
@@ -235,7 +260,8 @@ impl Hub {
             game_info,
             limits,
             state: Mutex::new(State {
-                seq: 0,
+                batch: 0,
+                last: 0,
                 history: std::collections::VecDeque::new(),
                 history_frames: 0,
                 history_bytes: 0,
@@ -278,7 +304,7 @@ impl Hub {
     }
 
     pub fn last_seq(&self) -> u64 {
-        self.lock().seq
+        self.lock().last
     }
 
     fn name(&self, id: FeatureId) -> String {
@@ -293,18 +319,23 @@ impl Hub {
             return;
         }
         let mut st = self.lock();
+        st.batch += 1;
+        // At most one events and one info frame per feature, and catalogues
+        // are smaller than OWN / 2 (checked in `Broker::new`).
+        let base = st.batch << BATCH_SHIFT;
+        let mut index = 0;
         let mut frames = Vec::with_capacity(batch.events.len() + batch.info.len());
         for (feature, events) in batch.events {
-            st.seq += 1;
+            index += 1;
             let payload = Payload::Events {
                 feature: self.name(feature),
                 events,
             };
-            frames.push(Frame::new(st.seq, Target::Feature(feature), payload));
+            frames.push(Frame::new(base | index, Target::Feature(feature), payload));
         }
         for (feature, info) in batch.info {
-            st.seq += 1;
-            let seq = st.seq;
+            index += 1;
+            let seq = base | index;
             if let Some(store) = st.info.get_mut(usize::from(feature.0)) {
                 store.seq = seq;
                 merge(&mut store.info, &info);
@@ -315,6 +346,7 @@ impl Hub {
             };
             frames.push(Frame::new(seq, Target::Feature(feature), payload));
         }
+        st.last = base | index;
         self.send(&mut st, Published::new(frames, batch.received_at));
     }
 
@@ -368,7 +400,7 @@ impl Hub {
             return Err(NotRecoverable::OtherEpoch);
         }
         let st = self.lock();
-        if since > st.seq {
+        if since > (st.batch << BATCH_SHIFT | LAST_INDEX) {
             return Err(NotRecoverable::OtherEpoch);
         }
         if since < st.history_floor {
@@ -380,7 +412,9 @@ impl Hub {
             .filter(|(_, p)| p.frames.iter().any(|f| f.seq > since))
             .map(|(_, p)| p.clone())
             .collect();
-        Ok((self.tx.subscribe(), st.seq, missed))
+        // The client is now past the batch it saw last, own seqs included.
+        let position = since.max(own_base(st.batch));
+        Ok((self.tx.subscribe(), position, missed))
     }
 
     pub fn set_running(&self, running: bool) {
@@ -389,12 +423,13 @@ impl Hub {
             return;
         }
         st.running = running;
-        st.seq += 1;
+        st.batch += 1;
+        st.last = (st.batch << BATCH_SHIFT) | 1;
         let payload = Payload::GameInfo {
             game: self.game.clone(),
             running,
         };
-        let frame = Frame::new(st.seq, Target::Subscribed, payload);
+        let frame = Frame::new(st.last, Target::Subscribed, payload);
         let published = Arc::new(Published::new(vec![frame], None));
         self.send_shared(&mut st, published.clone());
         self.game_info.send_replace(Some(published));
@@ -420,34 +455,42 @@ impl Hub {
         (st.running, age)
     }
 
-    /// Allocates a seq for a notification to a single client.
-    pub fn next_seq(&self) -> u64 {
-        let mut st = self.lock();
-        st.seq += 1;
-        st.seq
+    /// The seq of a connection's last notification before it is closed
+    /// (`onError slow_consumer`): above everything it can have been sent.
+    pub fn closing_seq(&self) -> u64 {
+        (self.lock().batch << BATCH_SHIFT) | LAST_INDEX
     }
 
     /// Takes a snapshot of the features in `set` for a subscribing client and,
     /// if `with_receiver`, a ring receiver positioned right after it.
     ///
-    /// The snapshot's notifications get fresh seqs, allocated under the lock
-    /// (in the order their info last changed), so a client's seqs rise strictly
-    /// across snapshot and live notifications alike; the returned seq is the
-    /// last of them, and everything published later is above it.
+    /// The snapshot's notifications get the connection's own seqs in the
+    /// last batch's range, after `after` (the connection's previous result),
+    /// in the order their info last changed: so a client's seqs rise strictly
+    /// across snapshot and live notifications alike, and two clients that
+    /// subscribe after the same batch get the same snapshot, byte for byte.
+    /// The returned seq is the last of them (or the range's start), and
+    /// everything published later is above it.
     pub fn subscribe(
         &self,
         set: &FeatureSet,
         with_receiver: bool,
-    ) -> (Option<RingReceiver>, u64, Vec<SnapshotEntry>) {
-        let mut st = self.lock();
-        let rx = with_receiver.then(|| self.tx.subscribe());
+        after: u64,
+    ) -> Result<(Option<RingReceiver>, u64, Vec<SnapshotEntry>), Exhausted> {
+        let st = self.lock();
         let mut entries = self.entries(&st, set);
         entries.sort_by_key(|e| e.seq);
-        for entry in &mut entries {
-            st.seq += 1;
-            entry.seq = st.seq;
+        let mut seq = after.max(own_base(st.batch));
+        let room = (st.batch << BATCH_SHIFT | LAST_INDEX) - seq;
+        if entries.len() as u64 > room {
+            return Err(Exhausted);
         }
-        (rx, st.seq, entries)
+        for entry in &mut entries {
+            seq += 1;
+            entry.seq = seq;
+        }
+        let rx = with_receiver.then(|| self.tx.subscribe());
+        Ok((rx, seq, entries))
     }
 
     /// The current info of the features in `set`, for `getInfo` (no seqs are
@@ -542,7 +585,7 @@ mod tests {
         );
         let mut set = FeatureSet::default();
         set.insert(FeatureId(0));
-        let (rx, _, _) = hub.subscribe(&set, true);
+        let (rx, _, _) = hub.subscribe(&set, true, 0).expect("room");
         let mut rx = rx.expect("receiver");
         for n in 0..100 {
             hub.publish(big(n, 10_000));

@@ -225,6 +225,11 @@ impl Broker {
         if config.ring_capacity == 0 {
             return Err(Error::Config("ring_capacity must be at least 1"));
         }
+        if catalogue.len() >= usize::try_from(hub::OWN / 2).unwrap_or(usize::MAX) {
+            // A batch has at most two notifications per feature, and they must
+            // fit below the connection-own seqs of the batch.
+            return Err(Error::Config("a catalogue has at most 16,383 features"));
+        }
         if config.max_sources == 0 {
             return Err(Error::Config("max_sources must be at least 1"));
         }

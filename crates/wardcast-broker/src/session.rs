@@ -482,7 +482,7 @@ impl Session {
     {
         tracing::info!(conn = self.id, peer = %self.peer, "slow consumer, closing with 4008");
         self.broker.inner.metrics.slow_disconnects.inc();
-        let seq = self.source.hub.next_seq();
+        let seq = self.source.hub.closing_seq();
         let mut out = Outgoing::default();
         out.text(&wire::error_notification(seq, "slow_consumer"));
         let write = async {
@@ -614,6 +614,8 @@ impl Session {
     ) -> Result<(), Lagged> {
         let broker = self.broker.clone();
         let catalogue = broker.catalogue();
+        // This connection's last result: its next seqs must be above it.
+        let after = self.sub.as_ref().map_or(0, |s| s.info_since);
         let mut seen = HashSet::new();
         let (mut supported, mut unsupported) = (Vec::new(), Vec::new());
         for name in requested {
@@ -692,7 +694,18 @@ impl Session {
         if self.sub.is_some() {
             self.drain(Vec::new(), out)?;
         }
-        let (rx, seq, snapshot) = hub.subscribe(&set, self.sub.is_none());
+        let Ok((rx, seq, snapshot)) = hub.subscribe(&set, self.sub.is_none(), after) else {
+            out.text(
+                rpc::error(&RpcError {
+                    id: id.clone(),
+                    code: rpc::code::RATE_LIMITED,
+                    message: "too many subscriptions since the last game data: wait for new data"
+                        .into(),
+                })
+                .as_bytes(),
+            );
+            return Ok(());
+        };
         match (self.sub.as_mut(), rx) {
             (Some(sub), _) => {
                 // Keep the receiver, so nothing queued for the kept features is lost;
