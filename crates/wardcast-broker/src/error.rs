@@ -15,6 +15,9 @@ pub enum Error {
     /// The broker already serves its most sources.
     #[error("too many sources (at most {0})")]
     TooManySources(usize),
+    /// A batch from the bus cannot be read.
+    #[error("bus batch: {0}")]
+    Bus(String),
     /// The connection limit is reached.
     #[error("too many connections")]
     TooManyConnections,

@@ -47,6 +47,8 @@ pub struct Batch {
     events: Vec<(FeatureId, Vec<EventItem>)>,
     info: Vec<(FeatureId, Map<String, Value>)>,
     received_at: Option<Instant>,
+    /// `onGameInfoUpdated`: the game started or stopped sending.
+    running: Option<bool>,
 }
 
 impl Batch {
@@ -88,7 +90,16 @@ impl Batch {
 
     /// Whether the batch holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.info.is_empty()
+        self.events.is_empty() && self.info.is_empty() && self.running.is_none()
+    }
+
+    /// A batch of its own telling subscribed clients that the game is (or is
+    /// no longer) sending data (`onGameInfoUpdated`).
+    pub fn game_running(running: bool) -> Self {
+        Self {
+            running: Some(running),
+            ..Self::default()
+        }
     }
 }
 
@@ -113,6 +124,16 @@ impl Published {
             received_at,
             string,
             object: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Frames already rendered in both formats (read from the bus).
+    pub fn rendered(frames: Vec<Frame>, string: Wire, object: Wire) -> Self {
+        Self {
+            frames,
+            received_at: None,
+            string,
+            object: std::sync::OnceLock::from(object),
         }
     }
 
@@ -156,6 +177,15 @@ const LAST_INDEX: u64 = (1 << BATCH_SHIFT) - 1;
 /// The first seq of batch `batch`'s connection-own range.
 fn own_base(batch: u64) -> u64 {
     (batch << BATCH_SHIFT) | OWN
+}
+
+/// A publication read from the bus that is not the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfOrder {
+    /// The batch that should have come.
+    pub expected: u64,
+    /// The batch that came.
+    pub got: u64,
 }
 
 /// A connection allocated every own seq of the current batch (it
@@ -319,12 +349,28 @@ impl Hub {
             return;
         }
         let mut st = self.lock();
-        st.batch += 1;
-        // At most one events and one info frame per feature, and catalogues
-        // are smaller than OWN / 2 (checked in `Broker::new`).
-        let base = st.batch << BATCH_SHIFT;
+        let number = st.batch + 1;
+        let (frames, received_at) = self.number(number, batch);
+        let published = Published::new(frames, received_at);
+        self.apply_locked(&mut st, number, published);
+    }
+
+    /// The notifications of `batch` numbered as batch `number`, and when its
+    /// game data arrived. At most one events and one info frame per feature,
+    /// and catalogues are smaller than `OWN / 2` (checked in `Broker::new`),
+    /// so every index stays below `OWN`.
+    pub fn number(&self, number: u64, batch: Batch) -> (Vec<Frame>, Option<Instant>) {
+        let base = number << BATCH_SHIFT;
         let mut index = 0;
-        let mut frames = Vec::with_capacity(batch.events.len() + batch.info.len());
+        let mut frames = Vec::with_capacity(batch.events.len() + batch.info.len() + 1);
+        if let Some(running) = batch.running {
+            index += 1;
+            let payload = Payload::GameInfo {
+                game: self.game.clone(),
+                running,
+            };
+            frames.push(Frame::new(base | index, Target::Subscribed, payload));
+        }
         for (feature, events) in batch.events {
             index += 1;
             let payload = Payload::Events {
@@ -335,27 +381,78 @@ impl Hub {
         }
         for (feature, info) in batch.info {
             index += 1;
-            let seq = base | index;
-            if let Some(store) = st.info.get_mut(usize::from(feature.0)) {
-                store.seq = seq;
-                merge(&mut store.info, &info);
-            }
             let payload = Payload::Info {
                 feature: self.name(feature),
                 info,
             };
-            frames.push(Frame::new(seq, Target::Feature(feature), payload));
+            frames.push(Frame::new(base | index, Target::Feature(feature), payload));
         }
-        st.last = base | index;
-        self.send(&mut st, Published::new(frames, batch.received_at));
+        (frames, batch.received_at)
+    }
+
+    /// Applies a publication numbered elsewhere (read from the bus): it must
+    /// be the batch after the last one applied, or the first.
+    pub fn apply(&self, number: u64, published: Published) -> Result<(), OutOfOrder> {
+        let mut st = self.lock();
+        if st.batch != 0 && number != st.batch + 1 {
+            return Err(OutOfOrder {
+                expected: st.batch + 1,
+                got: number,
+            });
+        }
+        self.apply_locked(&mut st, number, published);
+        Ok(())
+    }
+
+    /// The batch number the next publication gets.
+    pub fn next_batch(&self) -> u64 {
+        self.lock().batch + 1
+    }
+
+    /// The last publication (for tests).
+    #[cfg(test)]
+    pub fn last_published(&self) -> Option<Arc<Published>> {
+        self.lock().live.back().cloned()
+    }
+
+    /// The game identity it reports.
+    pub fn game_identity(&self) -> &GameIdentity {
+        &self.game
+    }
+
+    /// Updates the store, the history and the ring with one publication, in
+    /// one critical section, so they stay in one order.
+    fn apply_locked(&self, st: &mut State, number: u64, published: Published) {
+        let mut game_info = None;
+        for frame in &published.frames {
+            match &frame.payload {
+                Payload::Info { info, .. } => {
+                    if let Target::Feature(feature) = frame.target {
+                        if let Some(store) = st.info.get_mut(usize::from(feature.0)) {
+                            store.seq = frame.seq;
+                            merge(&mut store.info, info);
+                        }
+                    }
+                }
+                Payload::GameInfo { running, .. } => game_info = Some(*running),
+                Payload::Events { .. } => {}
+            }
+            st.last = st.last.max(frame.seq);
+        }
+        st.batch = number;
+        let published = Arc::new(published);
+        if let Some(running) = game_info {
+            st.running = running;
+            // Clients not yet subscribed hear only this (Overwolf's gameLaunched).
+            if published.frames.len() == 1 {
+                self.game_info.send_replace(Some(published.clone()));
+            }
+        }
+        self.send_shared(st, published);
     }
 
     /// Records a publication in the history and sends it to the ring; called
     /// with the state locked, so history, ring and seq stay in one order.
-    fn send(&self, st: &mut State, published: Published) {
-        self.send_shared(st, Arc::new(published));
-    }
-
     fn send_shared(&self, st: &mut State, published: Arc<Published>) {
         let now = Instant::now();
         st.history_frames += published.frames.len();
@@ -418,21 +515,66 @@ impl Hub {
     }
 
     pub fn set_running(&self, running: bool) {
-        let mut st = self.lock();
-        if st.running == running {
+        if self.lock().running == running {
             return;
         }
-        st.running = running;
-        st.batch += 1;
-        st.last = (st.batch << BATCH_SHIFT) | 1;
-        let payload = Payload::GameInfo {
-            game: self.game.clone(),
-            running,
+        self.publish(Batch::game_running(running));
+    }
+
+    /// The store as of the last batch, for a node that starts later: the
+    /// batch number, each feature's info and last-change seq, whether the
+    /// game is running.
+    pub fn checkpoint(&self) -> Value {
+        let st = self.lock();
+        let features: Vec<Value> = st
+            .info
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.info.is_empty())
+            .map(|(i, f)| {
+                serde_json::json!({
+                    "feature": self.names.get(i).cloned().unwrap_or_default(),
+                    "seq": f.seq,
+                    "info": f.info,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "number": st.batch, "last": st.last, "running": st.running, "features": features,
+        })
+    }
+
+    /// Starts a fresh hub from a checkpoint; the next batch applied must be
+    /// the one after it. Refused (false) once anything was applied, or for a
+    /// checkpoint that does not read.
+    pub fn restore(&self, checkpoint: &Value) -> bool {
+        let mut st = self.lock();
+        let (Some(number), Some(last)) =
+            (checkpoint["number"].as_u64(), checkpoint["last"].as_u64())
+        else {
+            return false;
         };
-        let frame = Frame::new(st.last, Target::Subscribed, payload);
-        let published = Arc::new(Published::new(vec![frame], None));
-        self.send_shared(&mut st, published.clone());
-        self.game_info.send_replace(Some(published));
+        if st.batch != 0 {
+            return false;
+        }
+        for f in checkpoint["features"].as_array().into_iter().flatten() {
+            let Some(i) = f["feature"]
+                .as_str()
+                .and_then(|n| self.names.iter().position(|m| m == n))
+            else {
+                continue;
+            };
+            if let (Some(store), Some(info)) = (st.info.get_mut(i), f["info"].as_object()) {
+                store.seq = f["seq"].as_u64().unwrap_or(0);
+                store.info = info.clone();
+            }
+        }
+        st.batch = number;
+        st.last = last;
+        st.running = checkpoint["running"].as_bool().unwrap_or(false);
+        // Nothing up to the checkpoint can be replayed from here.
+        st.history_floor = (number << BATCH_SHIFT) | LAST_INDEX;
+        true
     }
 
     /// Changes of the game's running state, for clients not yet subscribed.

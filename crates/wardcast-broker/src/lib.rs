@@ -14,6 +14,7 @@
 //! - [`protocol`]: owned, typed messages of the protocol, for clients and tests.
 //! - [`Error`]: the crate's error type.
 
+pub mod bus;
 mod catalogue;
 mod error;
 pub mod http;
@@ -34,7 +35,7 @@ use tokio_util::task::TaskTracker;
 
 pub use catalogue::{Catalogue, FeatureDef, FeatureId, InfoKey};
 pub use error::Error;
-pub use hub::{Batch, EventItem, GameIdentity, HistoryLimits};
+pub use hub::{Batch, EventItem, GameIdentity, HistoryLimits, OutOfOrder};
 pub use session::serve_connection;
 pub use source::{validate_source_id, Source, SourceSummary, MAX_SOURCE_ID};
 

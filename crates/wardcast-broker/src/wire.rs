@@ -282,7 +282,7 @@ pub(crate) struct Frame {
     pub target: Target,
     /// Whether it is an info update (covered by a late joiner's snapshot).
     pub is_info: bool,
-    payload: Payload,
+    pub(crate) payload: Payload,
 }
 
 impl Frame {
@@ -329,7 +329,9 @@ pub(crate) fn encode_ping(out: &mut Vec<u8>) {
 /// The WebSocket frames of one publication in one data format, back to back.
 #[derive(Debug)]
 pub(crate) struct Wire {
-    buf: Vec<u8>,
+    /// Shared, so a publication read from the bus is written from the bytes
+    /// it arrived in.
+    buf: bytes::Bytes,
     /// Where frame `i` ends in `buf`; it starts where frame `i - 1` ends.
     ends: Vec<usize>,
 }
@@ -346,8 +348,31 @@ impl Wire {
             encode_text(&json, &mut buf);
             ends.push(buf.len());
         }
+        // `Bytes` keeps a `Vec`'s spare capacity: shed it, the ring's memory
+        // bound counts rendered lengths.
         buf.shrink_to_fit();
-        Self { buf, ends }
+        Self {
+            buf: bytes::Bytes::from(buf),
+            ends,
+        }
+    }
+
+    /// Frames already rendered: `buf` holds them back to back, frame `i`
+    /// ending at `ends[i]`. `None` if the ends do not fit `buf`.
+    pub fn from_parts(buf: bytes::Bytes, ends: Vec<usize>) -> Option<Self> {
+        let ordered = ends.windows(2).all(|w| w[0] <= w[1]);
+        let fits = ends.last().is_none_or(|&end| end == buf.len());
+        (ordered && fits).then_some(Self { buf, ends })
+    }
+
+    /// How many frames it holds.
+    pub fn count(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The rendered bytes and where each frame ends.
+    pub fn parts(&self) -> (&bytes::Bytes, &[usize]) {
+        (&self.buf, &self.ends)
     }
 
     /// The bytes of frames `range`, ready for the socket.
