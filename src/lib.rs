@@ -16,6 +16,8 @@
 
 pub mod demo;
 pub mod discovery;
+#[cfg(feature = "nats")]
+pub mod federation;
 pub mod gsi_cfg;
 pub mod metrics;
 pub mod overview;
@@ -91,6 +93,9 @@ pub struct Config {
     /// leaves the kernel's autotuning. A small value bounds how much a client
     /// that stops reading can hold in the kernel, so it is found slow sooner.
     pub tcp_send_buffer: Option<usize>,
+    /// Tournament mode: federate with other brokers over NATS (`--nats`).
+    #[cfg(feature = "nats")]
+    pub federation: Option<federation::FederationConfig>,
 }
 
 impl Default for Config {
@@ -112,6 +117,8 @@ impl Default for Config {
             header_timeout: Duration::from_secs(10),
             max_http_connections: 1024,
             tcp_send_buffer: None,
+            #[cfg(feature = "nats")]
+            federation: None,
         }
     }
 }
@@ -187,7 +194,15 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
     let broker = Broker::new(config.broker.clone(), catalogue(&config.engine))?;
-    broker.set_source_init(version_batch(&broker));
+    // In tournament mode a source's first batches come from its stream (the
+    // ingest writes the version there, once).
+    #[cfg(feature = "nats")]
+    let federated = config.federation.is_some();
+    #[cfg(not(feature = "nats"))]
+    let federated = false;
+    if !federated {
+        broker.set_source_init(version_batch(&broker));
+    }
     let stats = Arc::new(IngestStats::default());
     let recorder = match &config.record {
         Some(path) => Some(record::Recorder::open(path).await?),
@@ -202,16 +217,39 @@ pub async fn run(
     });
     let pipeline_metrics = metrics::PipelineMetrics::default();
     let registry = Arc::new(metrics::registry(&broker, stats.clone(), &pipeline_metrics));
+    #[cfg(feature = "nats")]
+    let bus = match &config.federation {
+        Some(federation) => Some(connect_bus(&federation.bus, &stop).await?),
+        None => None,
+    };
     let sources = Arc::new(Sources {
         broker: broker.clone(),
+        #[cfg(feature = "nats")]
+        bus: bus.clone(),
+        #[cfg(feature = "nats")]
+        own: Arc::default(),
         config: config.clone(),
         metrics: pipeline_metrics,
         stop: stop.clone(),
         tasks: tokio_util::task::TaskTracker::new(),
         pipelines: std::sync::Mutex::new(Vec::new()),
     });
+    let ingests = sources.ingests();
     // The default source's pipeline plays the demo and feeds the recorder.
-    sources.start(&config.broker.default_source, recorder, demo)?;
+    if ingests {
+        sources.start(&config.broker.default_source, recorder, demo)?;
+    }
+    #[cfg(feature = "nats")]
+    if let (Some(bus), Some(federation)) = (&bus, &config.federation) {
+        if federation.role.serves() {
+            sources.tasks.spawn(federation::run_edge(
+                bus.clone(),
+                broker.clone(),
+                sources.own.clone(),
+                stop.clone(),
+            ));
+        }
+    }
     let health_rx = sources.health_of(None);
 
     let app = Router::new()
@@ -220,7 +258,11 @@ pub async fn run(
             SourceRouter(sources.clone()),
             stats.clone(),
         ))
-        .merge(wardcast_broker::http::router(broker.clone()))
+        .merge(if sources.serves() {
+            wardcast_broker::http::router(broker.clone())
+        } else {
+            Router::new()
+        })
         .route("/healthz", get(|| async { "ok\n" }))
         .route(
             "/wardcast.js",
@@ -464,11 +506,43 @@ async fn serve_http(
     }
 }
 
+/// Connects to NATS, retrying until it answers (or shutdown).
+#[cfg(feature = "nats")]
+async fn connect_bus(
+    config: &wardcast_bus::BusConfig,
+    stop: &CancellationToken,
+) -> Result<wardcast_bus::Bus, Error> {
+    let mut attempt = 0u32;
+    loop {
+        match wardcast_bus::Bus::connect(config).await {
+            Ok(bus) => {
+                tracing::info!("connected to NATS");
+                return Ok(bus);
+            }
+            Err(e @ wardcast_bus::Error::Server(_)) => return Err(Error::Input(e.to_string())),
+            Err(e) => {
+                if attempt == 0 {
+                    tracing::warn!("waiting for NATS: {e}");
+                }
+                attempt = attempt.saturating_add(1);
+                tokio::select! {
+                    () = stop.cancelled() => return Err(Error::Input("stopped before NATS answered".into())),
+                    () = tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt.min(16)))) => {}
+                }
+            }
+        }
+    }
+}
+
 /// `gep_internal.version_info`, which never changes during a run: every
 /// source starts with it.
 fn version_batch(broker: &Broker) -> Batch {
+    version_batch_of(broker.catalogue())
+}
+
+fn version_batch_of(catalogue: &Catalogue) -> Batch {
     let mut batch = Batch::default();
-    if let Some(id) = broker.catalogue().id("gep_internal") {
+    if let Some(id) = catalogue.id("gep_internal") {
         let version = env!("CARGO_PKG_VERSION");
         batch.info(
             id,
@@ -501,6 +575,12 @@ struct PipelineHandle {
 /// broker, another on the first GSI body posted to `POST /gsi/<source>`.
 pub(crate) struct Sources {
     broker: Broker,
+    /// Tournament mode: the bus every source's pipeline publishes to.
+    #[cfg(feature = "nats")]
+    bus: Option<wardcast_bus::Bus>,
+    /// The sources this node writes (an edge task must not follow them).
+    #[cfg(feature = "nats")]
+    own: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     config: Config,
     metrics: metrics::PipelineMetrics,
     stop: CancellationToken,
@@ -510,6 +590,24 @@ pub(crate) struct Sources {
 }
 
 impl Sources {
+    /// Whether this node takes GSI (an edge of a federation does not).
+    fn ingests(&self) -> bool {
+        #[cfg(feature = "nats")]
+        if let Some(f) = &self.config.federation {
+            return f.role.ingests();
+        }
+        true
+    }
+
+    /// Whether this node serves WebSocket clients (an ingest of a federation does not).
+    fn serves(&self) -> bool {
+        #[cfg(feature = "nats")]
+        if let Some(f) = &self.config.federation {
+            return f.role.serves();
+        }
+        true
+    }
+
     /// Starts the pipeline of source `id` (the broker creates the source, up
     /// to its limit).
     fn start(
@@ -519,6 +617,11 @@ impl Sources {
         demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
     ) -> Result<mpsc::Sender<Snapshot>, Error> {
         let source = self.broker.source(id)?;
+        #[cfg(feature = "nats")]
+        self.own
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string());
         let engine = Engine::new(self.config.engine.clone())?;
         let (health_tx, health) = tokio::sync::watch::channel(engine.health(Freshness::NeverSeen));
         let (view_tx, view) = tokio::sync::watch::channel(overview::PipelineView::default());
@@ -538,6 +641,13 @@ impl Sources {
             lost_match: false,
             plugin_error: serde_json::Value::Null,
             details: serde_json::Map::new(),
+            running: false,
+            #[cfg(feature = "nats")]
+            stop: self.stop.clone(),
+            #[cfg(feature = "nats")]
+            bus: self.bus.clone(),
+            #[cfg(feature = "nats")]
+            upstream: None,
         };
         self.tasks.spawn(pipeline.run(rx, demo, self.stop.clone()));
         self.lock().push(PipelineHandle {
@@ -596,6 +706,11 @@ struct SourceRouter(Arc<Sources>);
 impl wardcast_gsi::SnapshotSink for SourceRouter {
     fn offer(&self, source: Option<&str>, snapshot: Snapshot) -> Result<(), wardcast_gsi::Error> {
         let sources = &self.0;
+        if !sources.ingests() {
+            return Err(wardcast_gsi::Error::Source(
+                "this node is an edge: post GSI to an ingest node".into(),
+            ));
+        }
         let id = source.unwrap_or(&sources.config.broker.default_source);
         let tx = sources
             .lock()
@@ -639,6 +754,16 @@ struct Pipeline {
     health_basis: Option<(Freshness, wardcast_gsi::Mode)>,
     /// What `listSources` last said about the source.
     details: serde_json::Map<String, serde_json::Value>,
+    /// Whether the game was last said to be sending data.
+    running: bool,
+    /// Cancelled on shutdown (a publish waiting for NATS gives up).
+    #[cfg(feature = "nats")]
+    stop: CancellationToken,
+    /// Tournament mode: the bus, and the source's stream once open.
+    #[cfg(feature = "nats")]
+    bus: Option<wardcast_bus::Bus>,
+    #[cfg(feature = "nats")]
+    upstream: Option<federation::Upstream>,
 }
 
 impl Pipeline {
@@ -648,6 +773,18 @@ impl Pipeline {
         mut demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
         stop: CancellationToken,
     ) {
+        #[cfg(feature = "nats")]
+        {
+            if !self.open_upstream(&stop).await {
+                return;
+            }
+            if self.upstream.is_some() && self.source.next_batch() == 1 {
+                // A new stream: its first batch is the version, as an
+                // embedded broker's source starts with it.
+                let version = version_batch_of(self.source.catalogue());
+                self.emit(version).await;
+            }
+        }
         let mut last_seen: Option<Instant> = None;
         let mut ever_seen = false;
         let mut health_tick = tokio::time::interval(HEALTH_TICK);
@@ -675,16 +812,16 @@ impl Pipeline {
                         demo_stop.cancel();
                         tracing::info!("game connected: demo stopped");
                         let reset = self.engine.reset();
-                        self.publish(reset, None);
+                        self.publish(reset, None).await;
                     }
                     if let Some(recorder) = &self.recorder {
                         recorder.record(snapshot.received_at, snapshot.body.clone());
                     }
-                    self.handle(snapshot, overview::Source::Game, &mut last_seen);
+                    self.handle(snapshot, overview::Source::Game, &mut last_seen).await;
                     ever_seen = true;
                 }
                 Some(snapshot) = demo_next => {
-                    self.handle(snapshot, overview::Source::Demo, &mut last_seen);
+                    self.handle(snapshot, overview::Source::Demo, &mut last_seen).await;
                     ever_seen = true;
                 }
                 _ = health_tick.tick() => {
@@ -694,7 +831,7 @@ impl Pipeline {
                         Some(t) if t.elapsed() < self.stale_after => Freshness::Fresh,
                         _ => Freshness::Stale,
                     };
-                    self.update_health(freshness);
+                    self.update_health(freshness).await;
                 }
                 () = stale => {
                     tracing::info!("no game state for {:?}: game stopped", self.game_timeout);
@@ -704,13 +841,13 @@ impl Pipeline {
                         v.mode = None;
                         v.match_view = overview::MatchView::default();
                     });
-                    self.source.set_game_running(false);
+                    self.set_running(false).await;
                     self.describe(&overview::MatchView::default());
                     let reset = self.engine.reset();
-                    self.publish(reset, None);
+                    self.publish(reset, None).await;
                     self.lost_match = self.mode != wardcast_gsi::Mode::Idle;
                     if self.lost_match {
-                        self.update_health(Freshness::Lost);
+                        self.update_health(Freshness::Lost).await;
                     }
                 }
             }
@@ -720,7 +857,7 @@ impl Pipeline {
     /// Re-derives health and, when it changed, publishes it: `getFeatures`
     /// states, `GET /status`, and `gep_internal.health` / `error.plugin_error`
     /// to the clients that asked for them.
-    fn update_health(&mut self, freshness: Freshness) {
+    async fn update_health(&mut self, freshness: Freshness) {
         let report = self.engine.health(freshness);
         self.health_basis = Some((freshness, self.mode));
         if self.health_published && *self.health.borrow() == report {
@@ -772,18 +909,18 @@ impl Pipeline {
                 batch.info(id, "error", "plugin_error", error);
             }
         }
-        self.source.publish(batch);
+        self.emit(batch).await;
         self.health.send_replace(report);
     }
 
-    fn handle(
+    async fn handle(
         &mut self,
         snapshot: Snapshot,
         source: overview::Source,
         last_seen: &mut Option<Instant>,
     ) {
         if last_seen.is_none() {
-            self.source.set_game_running(true);
+            self.set_running(true).await;
         }
         let now = Instant::now();
         *last_seen = Some(now);
@@ -811,18 +948,18 @@ impl Pipeline {
         match output {
             Ok(output) => {
                 self.metrics.snapshots.inc();
-                self.publish(output, Some(received_at));
+                self.publish(output, Some(received_at)).await;
             }
             Err(_) => {
                 tracing::error!("the feature engine failed on a snapshot; starting it afresh");
                 let reset = self.engine.reset();
-                self.publish(reset, None);
+                self.publish(reset, None).await;
             }
         }
         // Data arriving after none, or a new mode, changes health at once; the
         // slower changes (a section appearing) wait for the next tick.
         if self.health_basis != Some((Freshness::Fresh, self.mode)) {
-            self.update_health(Freshness::Fresh);
+            self.update_health(Freshness::Fresh).await;
         }
     }
 
@@ -842,7 +979,64 @@ impl Pipeline {
         }
     }
 
-    fn publish(&self, output: Output, received_at: Option<Instant>) {
+    /// Tells subscribers the game started or stopped sending (once per change).
+    async fn set_running(&mut self, running: bool) {
+        if self.running == running {
+            return;
+        }
+        self.running = running;
+        self.emit(Batch::game_running(running)).await;
+    }
+
+    /// Publishes a batch: to the hub, or in tournament mode to the source's
+    /// stream first (then the hub).
+    async fn emit(&mut self, batch: Batch) {
+        if batch.is_empty() {
+            return;
+        }
+        #[cfg(feature = "nats")]
+        if let Some(upstream) = self.upstream.as_mut() {
+            if let Err(e) = upstream.publish(&self.source, batch, &self.stop).await {
+                tracing::error!(source = self.source.id(), "not published: {e}");
+            }
+            return;
+        }
+        self.source.publish(batch);
+    }
+
+    /// Tournament mode: opens the source's stream (retrying while NATS is
+    /// down); false if shutdown came first.
+    #[cfg(feature = "nats")]
+    async fn open_upstream(&mut self, stop: &CancellationToken) -> bool {
+        let Some(bus) = self.bus.clone() else {
+            return true;
+        };
+        let mut attempt = 0u32;
+        loop {
+            match federation::Upstream::open(&bus, &self.source).await {
+                Ok(upstream) => {
+                    self.upstream = Some(upstream);
+                    return true;
+                }
+                Err(e) => {
+                    if attempt == 0 {
+                        tracing::warn!(
+                            source = self.source.id(),
+                            "cannot open the source's stream yet: {e}"
+                        );
+                    }
+                    attempt = attempt.saturating_add(1);
+                    let wait = Duration::from_millis(200 * u64::from(attempt.min(20)));
+                    tokio::select! {
+                        () = stop.cancelled() => return false,
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn publish(&mut self, output: Output, received_at: Option<Instant>) {
         if output.is_empty() {
             return;
         }
@@ -867,6 +1061,6 @@ impl Pipeline {
                 batch.info(id, change.category, change.key, change.value);
             }
         }
-        self.source.publish(batch);
+        self.emit(batch).await;
     }
 }

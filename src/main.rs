@@ -126,6 +126,29 @@ struct ServeArgs {
     /// The most sources (matches) served at once, each with its own history.
     #[arg(long, default_value_t = 64, value_name = "N")]
     max_sources: usize,
+    /// Tournament mode: federate with other brokers over NATS JetStream
+    /// (comma-separated server URLs, e.g. nats://10.0.0.5:4222).
+    #[arg(long, value_name = "URL[,URL...]", value_delimiter = ',')]
+    nats: Vec<String>,
+    /// With --nats: `ingest` (GSI in, engine, publish), `edge` (WebSocket
+    /// clients only) or `both`.
+    #[arg(long, value_name = "ROLE", requires = "nats")]
+    role: Option<RoleArg>,
+    /// With --nats: a NATS token (never logged).
+    #[arg(
+        long,
+        env = "WARDCAST_NATS_TOKEN",
+        hide_env_values = true,
+        requires = "nats"
+    )]
+    nats_token: Option<String>,
+    /// With --nats: a NATS credentials file (JWT and nkey seed).
+    #[arg(long, value_name = "FILE", requires = "nats")]
+    nats_creds: Option<PathBuf>,
+    /// With --nats: where the streams store, `file` (survives a NATS restart)
+    /// or `memory` (faster; a NATS restart is a new epoch).
+    #[arg(long, default_value = "file", value_name = "STORAGE")]
+    nats_storage: NatsStorage,
     /// The most simultaneous WebSocket clients; more get 503.
     #[arg(long, default_value_t = 10_000)]
     max_connections: usize,
@@ -248,6 +271,9 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
         .map_err(|e| wardcast::Error::Input(format!("--source: {e}")))?;
     config.broker.default_source = args.source.clone();
     config.broker.max_sources = args.max_sources.max(1);
+    if !args.nats.is_empty() {
+        config_federation(&mut config, &args)?;
+    }
     config.broker.max_connections = args.max_connections;
     config.broker.max_client_frame = args.max_client_frame;
     config.broker.rate_burst = args.rate_burst.max(1);
@@ -473,4 +499,50 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
+}
+
+/// `--role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RoleArg {
+    Ingest,
+    Edge,
+    Both,
+}
+
+/// `--nats-storage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum NatsStorage {
+    File,
+    Memory,
+}
+
+#[cfg(feature = "nats")]
+fn config_federation(
+    config: &mut wardcast::Config,
+    args: &ServeArgs,
+) -> Result<(), wardcast::Error> {
+    use wardcast::federation::{FederationConfig, Role};
+    let role = match args.role.unwrap_or(RoleArg::Both) {
+        RoleArg::Ingest => Role::Ingest,
+        RoleArg::Edge => Role::Edge,
+        RoleArg::Both => Role::Both,
+    };
+    config.federation = Some(FederationConfig {
+        bus: wardcast_bus::BusConfig {
+            urls: args.nats.clone(),
+            token: args.nats_token.clone(),
+            creds: args.nats_creds.clone(),
+            name: format!("wardcast-{}", gethostname::gethostname().to_string_lossy()),
+            memory: args.nats_storage == NatsStorage::Memory,
+        },
+        role,
+    });
+    Ok(())
+}
+
+#[cfg(not(feature = "nats"))]
+fn config_federation(_: &mut wardcast::Config, _: &ServeArgs) -> Result<(), wardcast::Error> {
+    Err(wardcast::Error::Input(
+        "--nats: this wardcast was built without tournament mode (cargo feature `nats`)".into(),
+    ))
 }

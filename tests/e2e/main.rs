@@ -12,6 +12,8 @@ mod demo_coverage;
 mod demo_spectator;
 mod examples;
 mod features;
+#[cfg(feature = "nats")]
+mod federation;
 mod protocol_examples;
 mod reliability;
 mod requests;

@@ -272,7 +272,8 @@ pub(crate) struct Hub {
     /// A watch holds one value, so it never grows.
     game_info: tokio::sync::watch::Sender<Option<Arc<Published>>>,
     names: Vec<String>,
-    epoch: String,
+    /// A UUID per run, or the bus stream's epoch (set before the first batch).
+    epoch: std::sync::RwLock<Arc<str>>,
     game: GameIdentity,
 }
 
@@ -314,7 +315,7 @@ impl Hub {
                 .iter()
                 .map(|f| f.name.clone())
                 .collect(),
-            epoch: uuid::Uuid::new_v4().to_string(),
+            epoch: std::sync::RwLock::new(Arc::from(uuid::Uuid::new_v4().to_string())),
             game,
         }
     }
@@ -325,8 +326,23 @@ impl Hub {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn epoch(&self) -> &str {
-        &self.epoch
+    pub fn epoch(&self) -> Arc<str> {
+        self.epoch.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Takes the bus stream's epoch; refused (false) once a batch was
+    /// applied under another one.
+    pub fn adopt_epoch(&self, epoch: &str) -> bool {
+        let st = self.lock();
+        let mut current = self.epoch.write().unwrap_or_else(|e| e.into_inner());
+        if &**current == epoch {
+            return true;
+        }
+        if st.batch != 0 {
+            return false;
+        }
+        *current = Arc::from(epoch);
+        true
     }
 
     pub fn game(&self) -> &GameIdentity {
@@ -493,7 +509,7 @@ impl Hub {
     /// positioned now, the seq it starts after, and every publication after
     /// `since`, if the history still holds them all.
     pub fn resume(&self, epoch: &str, since: u64) -> Result<Resumed, NotRecoverable> {
-        if epoch != self.epoch {
+        if *epoch != *self.epoch() {
             return Err(NotRecoverable::OtherEpoch);
         }
         let st = self.lock();

@@ -674,7 +674,7 @@ impl Session {
                         &serde_json::json!({
                             "success": true, "status": "success",
                             "supportedFeatures": &*names, "unsupportedFeatures": unsupported,
-                            "epoch": hub.epoch(), "seq": seq,
+                            "epoch": &*hub.epoch(), "seq": seq,
                             "recovered": true, "replayed": replay.len(),
                         }),
                     )
@@ -738,7 +738,7 @@ impl Session {
         let mut result = serde_json::json!({
             "success": true, "status": "success",
             "supportedFeatures": &*names, "unsupportedFeatures": unsupported,
-            "epoch": hub.epoch(), "seq": seq,
+            "epoch": &*hub.epoch(), "seq": seq,
         });
         if resume.is_some() {
             result["recovered"] = false.into();

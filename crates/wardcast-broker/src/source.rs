@@ -91,8 +91,15 @@ impl Source {
     }
 
     /// The source's epoch, sent to its clients.
-    pub fn epoch(&self) -> &str {
+    pub fn epoch(&self) -> std::sync::Arc<str> {
         self.inner.hub.epoch()
+    }
+
+    /// Takes the epoch of the bus stream this source is read from or written
+    /// to (before its first batch; false if it already has batches of
+    /// another epoch).
+    pub fn adopt_epoch(&self, epoch: &str) -> bool {
+        self.inner.hub.adopt_epoch(epoch)
     }
 
     /// Publishes everything one snapshot of this source produced. Each

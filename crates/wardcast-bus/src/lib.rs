@@ -180,6 +180,42 @@ impl Bus {
         self.client.connection_state() == async_nats::connection::State::Connected
     }
 
+    /// The sources that have a stream, in name order.
+    pub async fn sources(&self) -> Result<Vec<String>, Error> {
+        let mut names = self.js.stream_names();
+        let mut out = Vec::new();
+        while let Some(name) = names.next().await {
+            let name = name.map_err(js_error)?;
+            if let Some(source) = name.strip_prefix("WC_") {
+                out.push(source.to_string());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The checkpoint bucket (`wardcast_ckpt`: the latest value per source).
+    pub async fn checkpoints(&self) -> Result<Checkpoints, Error> {
+        let store = match self.js.get_key_value(CHECKPOINTS).await {
+            Ok(store) => store,
+            Err(_) => self
+                .js
+                .create_key_value(jetstream::kv::Config {
+                    bucket: CHECKPOINTS.into(),
+                    history: 1,
+                    storage: if self.memory {
+                        stream::StorageType::Memory
+                    } else {
+                        stream::StorageType::File
+                    },
+                    ..Default::default()
+                })
+                .await
+                .map_err(js_error)?,
+        };
+        Ok(Checkpoints { store })
+    }
+
     /// The stream of `source`, created (with a new epoch) if it does not exist.
     pub async fn open_source(&self, source: &str) -> Result<SourceStream, Error> {
         let ok = !source.is_empty()
@@ -243,6 +279,65 @@ impl Bus {
             js: self.js.clone(),
             epoch,
         })
+    }
+}
+
+/// The KV bucket of checkpoints.
+pub const CHECKPOINTS: &str = "wardcast_ckpt";
+
+/// Each source's latest checkpoint: its store as of a batch, so a node that
+/// starts later does not need the whole stream (which keeps 10 minutes).
+#[derive(Clone)]
+pub struct Checkpoints {
+    store: jetstream::kv::Store,
+}
+
+/// A checkpoint as stored: the epoch it belongs to and the store's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The stream epoch it was taken in.
+    pub epoch: String,
+    /// The batch it covers.
+    pub number: u64,
+    /// The store, as the broker wrote it.
+    pub data: Bytes,
+}
+
+impl Checkpoints {
+    /// Stores `source`'s checkpoint.
+    pub async fn put(&self, source: &str, checkpoint: &Checkpoint) -> Result<(), Error> {
+        let mut value = Vec::with_capacity(checkpoint.data.len() + 64);
+        value.extend_from_slice(
+            serde_json::json!({"epoch": checkpoint.epoch, "number": checkpoint.number})
+                .to_string()
+                .as_bytes(),
+        );
+        value.push(b'\n');
+        value.extend_from_slice(&checkpoint.data);
+        self.store
+            .put(source, Bytes::from(value))
+            .await
+            .map_err(js_error)?;
+        Ok(())
+    }
+
+    /// `source`'s latest checkpoint, if any.
+    pub async fn get(&self, source: &str) -> Result<Option<Checkpoint>, Error> {
+        let Some(value) = self.store.get(source).await.map_err(js_error)? else {
+            return Ok(None);
+        };
+        let Some(split) = value.iter().position(|b| *b == b'\n') else {
+            return Ok(None);
+        };
+        let head: serde_json::Value = serde_json::from_slice(&value[..split]).unwrap_or_default();
+        let (Some(epoch), Some(number)) = (head["epoch"].as_str(), head["number"].as_u64()) else {
+            return Ok(None);
+        };
+        Ok(Some(Checkpoint {
+            epoch: epoch.to_string(),
+            number,
+            data: value.slice(split + 1..),
+        }))
     }
 }
 

@@ -1,0 +1,290 @@
+//! Tournament mode: brokers federated over NATS JetStream (`--nats`).
+//!
+//! An *ingest* node runs the engine of its sources and stores each batch,
+//! numbered and rendered once, in the source's stream (the single, fenced
+//! writer); it applies a batch to its own hub only once the stream has it.
+//! An *edge* node follows every source's stream into its hubs and serves
+//! WebSocket clients from them, byte for byte what the ingest rendered. A
+//! node starting late loads the source's latest checkpoint and reads the
+//! stream after it. `both` does both (its own sources are not followed
+//! twice). The transport is `wardcast_bus`; the broker knows nothing of it.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use wardcast_broker::{Batch, Broker, Source};
+use wardcast_bus::{Bus, BusConfig, Checkpoint, Checkpoints, Reader, SourceStream, Writer};
+
+/// What a node does in a federation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// GSI in, the engine, publish to NATS. No WebSocket clients.
+    Ingest,
+    /// WebSocket clients only, fed from NATS. No GSI.
+    Edge,
+    /// Both (the default with `--nats`).
+    Both,
+}
+
+impl Role {
+    /// Whether the node takes GSI.
+    pub fn ingests(self) -> bool {
+        self != Role::Edge
+    }
+
+    /// Whether the node serves WebSocket clients.
+    pub fn serves(self) -> bool {
+        self != Role::Ingest
+    }
+}
+
+/// `--nats` and its options.
+#[derive(Debug, Clone)]
+pub struct FederationConfig {
+    /// How to reach NATS (the token and credentials are never logged).
+    pub bus: BusConfig,
+    /// What this node does.
+    pub role: Role,
+}
+
+/// How often the ingest writes a source's checkpoint, at most: every this
+/// many batches, or after this long.
+const CHECKPOINT_BATCHES: u32 = 100;
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+/// How often an edge looks for new sources.
+const DISCOVER_EVERY: Duration = Duration::from_secs(1);
+/// Backoff between attempts when NATS is down.
+const RETRY_MIN: Duration = Duration::from_millis(200);
+const RETRY_MAX: Duration = Duration::from_secs(4);
+
+fn backoff(attempt: u32) -> Duration {
+    (RETRY_MIN * 2u32.saturating_pow(attempt.min(5))).min(RETRY_MAX)
+}
+
+/// Brings a fresh source up to the stream's end: its checkpoint when one
+/// fits the stream, then every batch after it. Returns a reader positioned
+/// after the last batch applied.
+async fn catch_up(
+    stream: &SourceStream,
+    checkpoints: &Checkpoints,
+    source: &Source,
+) -> Result<Reader, String> {
+    let span = stream.span().await.map_err(|e| e.to_string())?;
+    let mut start = source.next_batch().max(span.first);
+    if source.next_batch() == 1 {
+        if let Some(ck) = checkpoints
+            .get(source.id())
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            let fits =
+                ck.epoch == stream.epoch() && ck.number + 1 >= span.first && ck.number <= span.last;
+            if fits {
+                if let Some(covered) = source.restore(&ck.data) {
+                    start = covered + 1;
+                }
+            }
+        }
+    }
+    let mut reader = stream.read_from(start).await.map_err(|e| e.to_string())?;
+    while source.next_batch() <= span.last {
+        let Some((_, bytes)) = reader.next().await.map_err(|e| e.to_string())? else {
+            return Err("the stream ended while catching up".into());
+        };
+        let batch = source.decode(bytes).map_err(|e| e.to_string())?;
+        source.apply(batch).map_err(|e| format!("{e:?}"))?;
+    }
+    Ok(reader)
+}
+
+/// The ingest side of one source: its stream, its fenced writer, and when
+/// its checkpoint is due.
+pub(crate) struct Upstream {
+    stream: SourceStream,
+    writer: Writer,
+    checkpoints: Checkpoints,
+    since_checkpoint: u32,
+    last_checkpoint: Instant,
+}
+
+impl Upstream {
+    /// Opens (or creates) the source's stream, takes its epoch, and brings
+    /// the local hub up to the stream's end (an ingest that restarts goes on
+    /// in the same epoch, after the last batch stored).
+    pub async fn open(bus: &Bus, source: &Source) -> Result<Self, String> {
+        let stream = bus
+            .open_source(source.id())
+            .await
+            .map_err(|e| e.to_string())?;
+        if !source.adopt_epoch(stream.epoch()) {
+            return Err(format!(
+                "source {} already has data of another epoch",
+                source.id()
+            ));
+        }
+        let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
+        drop(catch_up(&stream, &checkpoints, source).await?);
+        let run = uuid::Uuid::new_v4().to_string();
+        let writer = stream.writer(&run).await.map_err(|e| e.to_string())?;
+        Ok(Self {
+            stream,
+            writer,
+            checkpoints,
+            since_checkpoint: 0,
+            last_checkpoint: Instant::now(),
+        })
+    }
+
+    /// Stores `batch` as the source's next batch, then applies it locally.
+    /// While NATS is unreachable it retries (the pipeline waits, its queue
+    /// fills, and the game gets 503: nothing is rendered and lost). A
+    /// second ingest for the source is an error: this one stops writing.
+    pub async fn publish(
+        &mut self,
+        source: &Source,
+        batch: Batch,
+        stop: &CancellationToken,
+    ) -> Result<(), String> {
+        let mut attempt = 0;
+        loop {
+            let rendered = source.render(self.writer.next_sequence(), batch.clone());
+            match self.writer.publish(rendered.encode()).await {
+                Ok(_) => {
+                    source
+                        .apply(rendered)
+                        .map_err(|e| format!("local hub out of order: {e:?}"))?;
+                    break;
+                }
+                Err(e @ wardcast_bus::Error::Fenced { .. }) => return Err(e.to_string()),
+                Err(e) => {
+                    if attempt == 0 {
+                        tracing::warn!(
+                            source = source.id(),
+                            "publish to NATS failed, retrying: {e}"
+                        );
+                    }
+                    let wait = backoff(attempt);
+                    attempt += 1;
+                    tokio::select! {
+                        () = stop.cancelled() => return Err("shutting down".into()),
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        }
+        self.since_checkpoint += 1;
+        if self.since_checkpoint >= CHECKPOINT_BATCHES
+            || self.last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+        {
+            self.checkpoint(source).await;
+        }
+        Ok(())
+    }
+
+    /// Writes the source's checkpoint now (a failure waits for the next one).
+    pub async fn checkpoint(&mut self, source: &Source) {
+        let checkpoint = Checkpoint {
+            epoch: self.stream.epoch().to_string(),
+            number: source.next_batch() - 1,
+            data: source.checkpoint(),
+        };
+        match self.checkpoints.put(source.id(), &checkpoint).await {
+            Ok(()) => {
+                self.since_checkpoint = 0;
+                self.last_checkpoint = Instant::now();
+            }
+            Err(e) => tracing::warn!(source = source.id(), "checkpoint not written: {e}"),
+        }
+    }
+}
+
+/// Follows every source's stream (but `own`, the sources this node writes)
+/// into the broker until `stop`.
+pub(crate) async fn run_edge(
+    bus: Bus,
+    broker: Broker,
+    own: Arc<Mutex<HashSet<String>>>,
+    stop: CancellationToken,
+) {
+    let mut followed: HashSet<String> = HashSet::new();
+    let tasks = tokio_util::task::TaskTracker::new();
+    loop {
+        match bus.sources().await {
+            Ok(sources) => {
+                for id in sources {
+                    let mine = own.lock().unwrap_or_else(|e| e.into_inner()).contains(&id);
+                    if mine || followed.contains(&id) {
+                        continue;
+                    }
+                    match broker.source(&id) {
+                        Ok(source) => {
+                            followed.insert(id.clone());
+                            tasks.spawn(follow(bus.clone(), source, stop.clone()));
+                        }
+                        Err(e) => tracing::warn!(source = %id, "not followed: {e}"),
+                    }
+                }
+            }
+            Err(e) => tracing::debug!("listing sources failed: {e}"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(DISCOVER_EVERY) => {}
+        }
+    }
+    tasks.close();
+    tasks.wait().await;
+}
+
+/// Applies one source's batches as its stream gets them, starting over
+/// (from where the hub is) whenever the reader fails.
+async fn follow(bus: Bus, source: Source, stop: CancellationToken) {
+    let mut attempt = 0;
+    loop {
+        let result = tokio::select! {
+            () = stop.cancelled() => return,
+            result = follow_once(&bus, &source) => result,
+        };
+        if let Err(e) = result {
+            if attempt == 0 {
+                tracing::warn!(
+                    source = source.id(),
+                    "following the stream failed, retrying: {e}"
+                );
+            }
+        }
+        let wait = backoff(attempt);
+        attempt += 1;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
+    let stream = bus
+        .open_source(source.id())
+        .await
+        .map_err(|e| e.to_string())?;
+    if !source.adopt_epoch(stream.epoch()) {
+        return Err(format!(
+            "the stream of {} has a new epoch (its data was lost): restart this edge to serve it",
+            source.id()
+        ));
+    }
+    let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
+    let mut reader = catch_up(&stream, &checkpoints, source).await?;
+    source.touch_game();
+    loop {
+        let Some((_, bytes)) = reader.next().await.map_err(|e| e.to_string())? else {
+            return Err("the stream's consumer ended".into());
+        };
+        let batch = source.decode(bytes).map_err(|e| e.to_string())?;
+        source.apply(batch).map_err(|e| format!("{e:?}"))?;
+        source.touch_game();
+    }
+}

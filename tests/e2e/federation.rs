@@ -1,0 +1,142 @@
+//! Tournament mode end to end: an ingest and two edges federated over a real
+//! nats-server on a free loopback port (skipped, saying so, without one; CI
+//! requires it).
+
+use serde_json::{json, Value};
+use wardcast::federation::{FederationConfig, Role};
+use wardcast_bus::server::NatsServer;
+
+use crate::util::*;
+
+fn node(nats: &NatsServer, role: Role) -> wardcast::Config {
+    wardcast::Config {
+        federation: Some(FederationConfig {
+            bus: wardcast_bus::BusConfig {
+                urls: vec![nats.url()],
+                name: format!("test-{role:?}"),
+                ..wardcast_bus::BusConfig::default()
+            },
+            role,
+        }),
+        ..wardcast::Config::default()
+    }
+}
+
+fn kills(clock: i64, kills: i64) -> Value {
+    in_game(clock, json!({"kills": kills, "kill_streak": kills}))
+}
+
+/// Waits until `server` serves source `id` with data, and returns its summary.
+async fn followed(server: &Server, id: &str) -> Value {
+    within("the edge follows the source", async {
+        let mut client = server.client().await;
+        loop {
+            let sources = client.result("listSources", None).await;
+            if let Some(s) = sources["sources"]
+                .as_array()
+                .and_then(|l| l.iter().find(|s| s["source"] == id && s["running"] == true))
+            {
+                return s.clone();
+            }
+            // Polled, with the whole wait bounded by `within`.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+}
+
+/// The `kills` of kill events until (and including) `last`.
+async fn kills_until(client: &mut Client, last: i64) -> (Vec<i64>, u64) {
+    let mut out = Vec::new();
+    loop {
+        let note = client.notification().await;
+        let seq = note["params"]["seq"].as_u64().expect("seq");
+        if note["method"] != "onNewEvents" {
+            continue;
+        }
+        for (name, data) in event_data(&note["params"]) {
+            if name == "kill" {
+                out.push(data["kills"].as_i64().expect("kills"));
+            }
+        }
+        if out.last() == Some(&last) {
+            return (out, seq);
+        }
+    }
+}
+
+async fn post(server: &Server, body: &Value) {
+    let (status, text) = server.post_to("m1", body).await;
+    assert_eq!(status, 200, "{text}");
+}
+
+#[tokio::test]
+async fn a_client_resumes_on_another_edge_and_gets_exactly_what_it_missed() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let one = Server::start(node(&nats, Role::Edge)).await;
+    let two = Server::start(node(&nats, Role::Edge)).await;
+
+    let (status, _) = one.post_to("m1", &kills(100, 0)).await;
+    assert_eq!(status, 404, "an edge takes no GSI");
+    post(&ingest, &kills(100, 0)).await;
+    let seen_one = followed(&one, "m1").await;
+    let seen_two = followed(&two, "m1").await;
+    assert_eq!(
+        seen_one["epoch"], seen_two["epoch"],
+        "one epoch on every edge"
+    );
+
+    let mut client = one.client_of("m1").await;
+    let result = client.subscribe(&["kill"]).await;
+    let epoch = result["epoch"].clone();
+    assert_eq!(epoch, seen_one["epoch"]);
+    for k in 1..=2 {
+        post(&ingest, &kills(100 + k, k)).await;
+    }
+    let (got, since) = kills_until(&mut client, 2).await;
+    assert_eq!(got, [1, 2]);
+    drop(client);
+
+    for k in 3..=4 {
+        post(&ingest, &kills(100 + k, k)).await;
+    }
+    let mut moved = two.client_of("m1").await;
+    let resumed = moved
+        .result(
+            "resume",
+            Some(json!({"features": ["kill"], "epoch": epoch, "since": since})),
+        )
+        .await;
+    assert_eq!(resumed["recovered"], true, "{resumed}");
+    let (missed, _) = kills_until(&mut moved, 4).await;
+    assert_eq!(missed, [3, 4], "in order, once each, nothing before");
+
+    // Late joiners on both edges, after the same last batch, get the same snapshot.
+    let mut a = one.client_of("m1").await;
+    a.subscribe(&["kill"]).await;
+    post(&ingest, &kills(105, 5)).await;
+    kills_until(&mut a, 5).await;
+    kills_until(&mut moved, 5).await;
+    let mut late_one = one.client_of("m1").await;
+    let mut late_two = two.client_of("m1").await;
+    let r1 = late_one
+        .subscribe(&["me", "match_info", "scoreboard"])
+        .await;
+    let r2 = late_two
+        .subscribe(&["me", "match_info", "scoreboard"])
+        .await;
+    assert_eq!(r1["seq"], r2["seq"]);
+    let mut snaps = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        snaps.0.push(late_one.notification().await);
+        snaps.1.push(late_two.notification().await);
+    }
+    assert_eq!(snaps.0, snaps.1, "the same snapshot on both edges");
+
+    ingest.shutdown().await;
+    one.shutdown().await;
+    two.shutdown().await;
+}
