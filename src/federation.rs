@@ -54,11 +54,14 @@ pub struct FederationConfig {
 /// many batches, or after this long.
 const CHECKPOINT_BATCHES: u32 = 100;
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+/// How long a follower waits for a batch before it checks that the stream
+/// has none it missed.
+const STALL_CHECK: Duration = Duration::from_secs(2);
 /// How often an edge looks for new sources.
 const DISCOVER_EVERY: Duration = Duration::from_secs(1);
 /// Backoff between attempts when NATS is down.
 const RETRY_MIN: Duration = Duration::from_millis(200);
-const RETRY_MAX: Duration = Duration::from_secs(4);
+const RETRY_MAX: Duration = Duration::from_secs(1);
 
 fn backoff(attempt: u32) -> Duration {
     (RETRY_MIN * 2u32.saturating_pow(attempt.min(5))).min(RETRY_MAX)
@@ -108,13 +111,22 @@ pub(crate) struct Upstream {
     checkpoints: Checkpoints,
     since_checkpoint: u32,
     last_checkpoint: Instant,
+    /// Stops the lease's refresher (and releases it) when the upstream goes.
+    _lease: tokio_util::sync::DropGuard,
 }
 
 impl Upstream {
     /// Opens (or creates) the source's stream, takes its epoch, and brings
     /// the local hub up to the stream's end (an ingest that restarts goes on
     /// in the same epoch, after the last batch stored).
-    pub async fn open(bus: &Bus, source: &Source) -> Result<Self, String> {
+    pub async fn open(bus: &Bus, source: &Source, name: &str) -> Result<Self, String> {
+        let run = uuid::Uuid::new_v4().to_string();
+        let lease = bus
+            .claim(source.id(), &format!("{name} run {run}"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let lease_stop = CancellationToken::new();
+        tokio::spawn(hold(lease, source.id().to_string(), lease_stop.clone()));
         let stream = bus
             .open_source(source.id())
             .await
@@ -127,7 +139,7 @@ impl Upstream {
         }
         let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
         drop(catch_up(&stream, &checkpoints, source).await?);
-        let run = uuid::Uuid::new_v4().to_string();
+        source.set_ready(true);
         let writer = stream.writer(&run).await.map_err(|e| e.to_string())?;
         Ok(Self {
             stream,
@@ -135,6 +147,7 @@ impl Upstream {
             checkpoints,
             since_checkpoint: 0,
             last_checkpoint: Instant::now(),
+            _lease: lease_stop.drop_guard(),
         })
     }
 
@@ -199,6 +212,20 @@ impl Upstream {
             Err(e) => tracing::warn!(source = source.id(), "checkpoint not written: {e}"),
         }
     }
+}
+
+/// Refreshes a source's lease until `stop`, then releases it.
+async fn hold(mut lease: wardcast_bus::Lease, source: String, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(wardcast_bus::LEASE_REFRESH) => {}
+        }
+        if let Err(e) = lease.refresh().await {
+            tracing::warn!(source = %source, "the source's lease was not refreshed: {e}");
+        }
+    }
+    lease.release().await;
 }
 
 /// Follows every source's stream (but `own`, the sources this node writes)
@@ -278,9 +305,26 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
     }
     let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
     let mut reader = catch_up(&stream, &checkpoints, source).await?;
+    source.set_ready(true);
     source.touch_game();
     loop {
-        let Some((_, bytes)) = reader.next().await.map_err(|e| e.to_string())? else {
+        let next = tokio::select! {
+            next = reader.next() => next,
+            () = tokio::time::sleep(STALL_CHECK) => {
+                // Quiet: fine, unless the stream has batches the consumer
+                // did not deliver (a consumer stuck after a NATS restart).
+                let span = stream.span().await.map_err(|e| e.to_string())?;
+                if span.last >= reader.expected() {
+                    return Err(format!(
+                        "the consumer stalled at batch {} of {}: reading again",
+                        reader.expected(),
+                        span.last
+                    ));
+                }
+                continue;
+            }
+        };
+        let Some((_, bytes)) = next.map_err(|e| e.to_string())? else {
             return Err("the stream's consumer ended".into());
         };
         let batch = source.decode(bytes).map_err(|e| e.to_string())?;

@@ -193,13 +193,20 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Error> {
-    let broker = Broker::new(config.broker.clone(), catalogue(&config.engine))?;
-    // In tournament mode a source's first batches come from its stream (the
-    // ingest writes the version there, once).
     #[cfg(feature = "nats")]
     let federated = config.federation.is_some();
     #[cfg(not(feature = "nats"))]
     let federated = false;
+    // In tournament mode each source takes clients once it has caught up
+    // with its stream, and its first batches come from there (the ingest
+    // writes the version, once).
+    let broker = Broker::new(
+        BrokerConfig {
+            sources_start_ready: !federated,
+            ..config.broker.clone()
+        },
+        catalogue(&config.engine),
+    )?;
     if !federated {
         broker.set_source_init(version_batch(&broker));
     }
@@ -642,12 +649,20 @@ impl Sources {
             plugin_error: serde_json::Value::Null,
             details: serde_json::Map::new(),
             running: false,
+            details_changed: false,
             #[cfg(feature = "nats")]
             stop: self.stop.clone(),
             #[cfg(feature = "nats")]
             bus: self.bus.clone(),
             #[cfg(feature = "nats")]
             upstream: None,
+            #[cfg(feature = "nats")]
+            bus_name: self
+                .config
+                .federation
+                .as_ref()
+                .map(|f| f.bus.name.clone())
+                .unwrap_or_default(),
         };
         self.tasks.spawn(pipeline.run(rx, demo, self.stop.clone()));
         self.lock().push(PipelineHandle {
@@ -756,6 +771,8 @@ struct Pipeline {
     details: serde_json::Map<String, serde_json::Value>,
     /// Whether the game was last said to be sending data.
     running: bool,
+    /// `details` changed since the last batch was published.
+    details_changed: bool,
     /// Cancelled on shutdown (a publish waiting for NATS gives up).
     #[cfg(feature = "nats")]
     stop: CancellationToken,
@@ -764,6 +781,9 @@ struct Pipeline {
     bus: Option<wardcast_bus::Bus>,
     #[cfg(feature = "nats")]
     upstream: Option<federation::Upstream>,
+    /// This node's name for leases (its NATS connection name).
+    #[cfg(feature = "nats")]
+    bus_name: String,
 }
 
 impl Pipeline {
@@ -976,6 +996,8 @@ impl Pipeline {
         if details != self.details {
             self.source.set_details(details.clone());
             self.details = details;
+            // In tournament mode the next batch carries it to the edges.
+            self.details_changed = true;
         }
     }
 
@@ -990,9 +1012,12 @@ impl Pipeline {
 
     /// Publishes a batch: to the hub, or in tournament mode to the source's
     /// stream first (then the hub).
-    async fn emit(&mut self, batch: Batch) {
+    async fn emit(&mut self, mut batch: Batch) {
         if batch.is_empty() {
             return;
+        }
+        if std::mem::take(&mut self.details_changed) {
+            batch.details(self.details.clone());
         }
         #[cfg(feature = "nats")]
         if let Some(upstream) = self.upstream.as_mut() {
@@ -1013,7 +1038,7 @@ impl Pipeline {
         };
         let mut attempt = 0u32;
         loop {
-            match federation::Upstream::open(&bus, &self.source).await {
+            match federation::Upstream::open(&bus, &self.source, &self.bus_name).await {
                 Ok(upstream) => {
                     self.upstream = Some(upstream);
                     return true;

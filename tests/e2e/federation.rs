@@ -32,10 +32,10 @@ async fn followed(server: &Server, id: &str) -> Value {
         let mut client = server.client().await;
         loop {
             let sources = client.result("listSources", None).await;
-            if let Some(s) = sources["sources"]
-                .as_array()
-                .and_then(|l| l.iter().find(|s| s["source"] == id && s["running"] == true))
-            {
+            if let Some(s) = sources["sources"].as_array().and_then(|l| {
+                l.iter()
+                    .find(|s| s["source"] == id && s["matchId"].is_string())
+            }) {
                 return s.clone();
             }
             // Polled, with the whole wait bounded by `within`.
@@ -139,4 +139,113 @@ async fn a_client_resumes_on_another_edge_and_gets_exactly_what_it_missed() {
     ingest.shutdown().await;
     one.shutdown().await;
     two.shutdown().await;
+}
+
+#[tokio::test]
+async fn nats_down_for_five_seconds_loses_nothing_and_edges_keep_serving() {
+    let Some(mut nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let edge = Server::start(node(&nats, Role::Edge)).await;
+    post(&ingest, &kills(100, 0)).await;
+    let before = followed(&edge, "m1").await;
+    let mut client = edge.client_of("m1").await;
+    client.subscribe(&["kill"]).await;
+    post(&ingest, &kills(101, 1)).await;
+    assert_eq!(kills_until(&mut client, 1).await.0, [1]);
+
+    nats.kill().await;
+    // The game keeps posting; the ingest holds what it cannot store yet.
+    post(&ingest, &kills(102, 2)).await;
+    post(&ingest, &kills(103, 3)).await;
+    // The edge keeps serving what it holds: a late joiner gets its snapshot.
+    let mut late = edge.client_of("m1").await;
+    let result = late.subscribe(&["me"]).await;
+    assert_eq!(result["success"], true, "{result}");
+    let snapshot = late.notification().await;
+    assert_eq!(snapshot["params"]["info"]["me"]["hero"], "invoker");
+    // The outage itself (the scenario, not a synchronisation).
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    nats.restart().await;
+
+    assert_eq!(
+        within("catch up after NATS is back", kills_until(&mut client, 3))
+            .await
+            .0,
+        [2, 3],
+        "in order, nothing lost, nothing twice"
+    );
+    let after = followed(&edge, "m1").await;
+    assert_eq!(
+        after["epoch"], before["epoch"],
+        "file storage keeps the epoch"
+    );
+    ingest.shutdown().await;
+    edge.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_second_ingest_is_refused_until_the_first_stops_then_takes_over() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let first = Server::start(node(&nats, Role::Ingest)).await;
+    let second = Server::start(node(&nats, Role::Ingest)).await;
+    let edge = Server::start(node(&nats, Role::Edge)).await;
+    post(&first, &kills(100, 0)).await;
+    let epoch = followed(&edge, "m1").await["epoch"].clone();
+    let mut client = edge.client_of("m1").await;
+    client.subscribe(&["kill"]).await;
+    post(&first, &kills(101, 1)).await;
+    assert_eq!(kills_until(&mut client, 1).await.0, [1]);
+
+    // A second observer PC posting the same source: it holds no lease, so
+    // nothing of it reaches the stream while the first one writes.
+    post(&second, &kills(101, 50)).await;
+    post(&first, &kills(102, 2)).await;
+    assert_eq!(
+        kills_until(&mut client, 2).await.0,
+        [2],
+        "only the owner's batches"
+    );
+
+    // The owner stops (and gives its lease up): the second one takes over
+    // in the same epoch, its first body a baseline, then its kills.
+    first.shutdown().await;
+    post(&second, &kills(103, 51)).await;
+    assert_eq!(
+        within("the second ingest takes over", kills_until(&mut client, 51))
+            .await
+            .0,
+        [51]
+    );
+    assert_eq!(followed(&edge, "m1").await["epoch"], epoch);
+    second.shutdown().await;
+    edge.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_edge_says_not_ready_until_the_source_has_a_stream() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let edge = Server::start(node(&nats, Role::Edge)).await;
+    let mut client = edge.client_of("later").await;
+    let result = client.subscribe(&["kill"]).await;
+    assert_eq!(result["success"], false, "{result}");
+    assert!(
+        result["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not ready")),
+        "{result}"
+    );
+    let (status, text) = ingest.post_to("later", &kills(100, 0)).await;
+    assert_eq!(status, 200, "{text}");
+    followed(&edge, "later").await;
+    let result = client.subscribe(&["kill"]).await;
+    assert_eq!(result["success"], true, "ready once followed: {result}");
+    ingest.shutdown().await;
+    edge.shutdown().await;
 }

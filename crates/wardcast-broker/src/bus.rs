@@ -26,6 +26,7 @@ const MAX_HEADER: usize = 16 * 1024 * 1024;
 pub struct BusBatch {
     number: u64,
     published: Published,
+    details: Option<Map<String, Value>>,
 }
 
 impl std::fmt::Debug for BusBatch {
@@ -68,13 +69,16 @@ impl BusBatch {
             .collect();
         let (string, string_ends) = self.published.wire(DataFormat::String).parts();
         let (object, object_ends) = self.published.wire(DataFormat::Object).parts();
-        let header = json!({
+        let mut header = json!({
             "number": self.number,
             "frames": frames,
             "string": string_ends,
             "object": object_ends,
-        })
-        .to_string();
+        });
+        if let Some(details) = &self.details {
+            header["details"] = Value::Object(details.clone());
+        }
+        let header = header.to_string();
         let mut out = BytesMut::with_capacity(8 + header.len() + string.len() + object.len());
         out.put_slice(MAGIC);
         out.put_u32_le(u32::try_from(header.len()).unwrap_or(u32::MAX));
@@ -89,20 +93,26 @@ impl Source {
     /// Numbers `batch` as batch `number` and renders it in both formats,
     /// without applying it: the ingest stores it on the bus first, then
     /// applies it (see [`Source::apply`]).
-    pub fn render(&self, number: u64, batch: Batch) -> BusBatch {
+    pub fn render(&self, number: u64, mut batch: Batch) -> BusBatch {
+        let details = batch.details.take();
         let (frames, _) = self.inner.hub.number(number, batch);
         let string = Wire::render(&frames, DataFormat::String);
         let object = Wire::render(&frames, DataFormat::Object);
         BusBatch {
             number,
             published: Published::rendered(frames, string, object),
+            details,
         }
     }
 
     /// Applies a batch from the bus: it must be the one after the last
     /// applied (any, for the first).
     pub fn apply(&self, batch: BusBatch) -> Result<(), OutOfOrder> {
-        self.inner.hub.apply(batch.number, batch.published)
+        self.inner.hub.apply(batch.number, batch.published)?;
+        if let Some(details) = batch.details {
+            self.set_details(details);
+        }
+        Ok(())
     }
 
     /// The number the next batch gets.
@@ -241,6 +251,7 @@ impl Source {
         Ok(BusBatch {
             number,
             published: Published::rendered(frames, string, object),
+            details: header["details"].as_object().cloned(),
         })
     }
 }

@@ -49,6 +49,9 @@ pub struct Batch {
     received_at: Option<Instant>,
     /// `onGameInfoUpdated`: the game started or stopped sending.
     running: Option<bool>,
+    /// What `listSources` says about the source from now on (carried across
+    /// a bus; see `Source::set_details`).
+    pub(crate) details: Option<Map<String, Value>>,
 }
 
 impl Batch {
@@ -91,6 +94,11 @@ impl Batch {
     /// Whether the batch holds nothing.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.info.is_empty() && self.running.is_none()
+    }
+
+    /// Attaches what `listSources` says about the source from this batch on.
+    pub fn details(&mut self, details: Map<String, Value>) {
+        self.details = Some(details);
     }
 
     /// A batch of its own telling subscribed clients that the game is (or is

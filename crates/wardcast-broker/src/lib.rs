@@ -75,6 +75,9 @@ pub struct BrokerConfig {
     pub default_source: String,
     /// The most sources the broker serves (each has its own history and ring).
     pub max_sources: usize,
+    /// Whether a new source takes subscriptions at once (false when sources
+    /// are read from a bus: each becomes ready once caught up).
+    pub sources_start_ready: bool,
 }
 
 /// Who may open a WebSocket (and read `/status`).
@@ -113,6 +116,7 @@ impl Default for BrokerConfig {
             access: AccessPolicy::default(),
             default_source: "default".into(),
             max_sources: 64,
+            sources_start_ready: true,
         }
     }
 }
@@ -276,6 +280,7 @@ impl Broker {
             ),
             details: std::sync::RwLock::new(serde_json::Map::new()),
             fed: std::sync::atomic::AtomicBool::new(false),
+            ready: std::sync::atomic::AtomicBool::new(config.sources_start_ready),
         })
     }
 

@@ -630,6 +630,24 @@ impl Session {
                 None => unsupported.push(name.clone()),
             }
         }
+        if !self.source.is_ready() {
+            // Overwolf apps retry a failed setRequiredFeatures.
+            let why = format!(
+                "source {} is not ready yet (this node is still reading its stream): retry",
+                self.source.id
+            );
+            out.text(
+                rpc::result(
+                    id,
+                    &serde_json::json!({
+                        "success": false, "status": "error", "error": why, "reason": why,
+                        "supportedFeatures": [], "unsupportedFeatures": requested,
+                    }),
+                )
+                .as_bytes(),
+            );
+            return Ok(());
+        }
         if supported.is_empty() {
             const WHY: &str = "none of the requested features is supported";
             out.text(

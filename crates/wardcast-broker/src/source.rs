@@ -47,6 +47,9 @@ pub(crate) struct SourceState {
     pub details: RwLock<Map<String, Value>>,
     /// Whether the publisher has sent game data (`touch_game`) yet.
     pub fed: AtomicBool,
+    /// Whether clients may subscribe: a source read from a bus is not ready
+    /// until it has caught up with its stream (and has the stream's epoch).
+    pub ready: AtomicBool,
 }
 
 /// A handle on one source, for the code that publishes its game data. Cheap
@@ -121,6 +124,11 @@ impl Source {
         self.inner.hub.touch();
     }
 
+    /// Lets clients subscribe (or, with `false`, makes them retry: "not ready").
+    pub fn set_ready(&self, ready: bool) {
+        self.inner.ready.store(ready, Ordering::Relaxed);
+    }
+
     /// The sequence number of the last notification published.
     pub fn last_seq(&self) -> u64 {
         self.inner.hub.last_seq()
@@ -173,6 +181,10 @@ impl SourceState {
                 def
             })
             .collect()
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
     }
 
     pub fn is_fed(&self) -> bool {

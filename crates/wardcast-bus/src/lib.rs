@@ -75,6 +75,14 @@ pub enum Error {
         /// The sequence that came.
         got: u64,
     },
+    /// Another ingest holds the source's lease.
+    #[error("source {id} is written by another ingest ({by}); it is refused until that one stops")]
+    Owned {
+        /// The source.
+        id: String,
+        /// The other writer's name and run.
+        by: String,
+    },
     /// A source id that cannot name a stream.
     #[error("invalid source id {0:?}")]
     InvalidSource(String),
@@ -134,11 +142,15 @@ pub fn version_ok(version: &str) -> bool {
 
 impl Bus {
     /// Connects; it keeps reconnecting by itself afterwards (without end,
-    /// backing off up to a few seconds).
+    /// backing off up to a second).
     pub async fn connect(config: &BusConfig) -> Result<Self, Error> {
         let mut options = async_nats::ConnectOptions::new()
             .name(&config.name)
-            .max_reconnects(None);
+            .max_reconnects(None)
+            // Back within a second of NATS coming back (the default waits up to 4 s).
+            .reconnect_delay_callback(|attempts| {
+                Duration::from_millis(100 * attempts.min(10) as u64)
+            });
         if let Some(token) = &config.token {
             options = options.token(token.clone());
         }
@@ -216,6 +228,51 @@ impl Bus {
         Ok(Checkpoints { store })
     }
 
+    /// Claims `source` for the writer `who` (a name and run id): refused with
+    /// [`Error::Owned`] while another writer holds it.
+    pub async fn claim(&self, source: &str, who: &str) -> Result<Lease, Error> {
+        let store = match self.js.get_key_value(OWNERS).await {
+            Ok(store) => store,
+            Err(_) => self
+                .js
+                .create_key_value(jetstream::kv::Config {
+                    bucket: OWNERS.into(),
+                    history: 1,
+                    max_age: LEASE_TTL,
+                    // Kept across a NATS restart, like the streams.
+                    storage: if self.memory {
+                        stream::StorageType::Memory
+                    } else {
+                        stream::StorageType::File
+                    },
+                    ..Default::default()
+                })
+                .await
+                .map_err(js_error)?,
+        };
+        match store.create(source, Bytes::from(who.to_string())).await {
+            Ok(revision) => Ok(Lease {
+                store,
+                key: source.to_string(),
+                who: Bytes::from(who.to_string()),
+                revision,
+            }),
+            Err(_) => {
+                let by = store
+                    .get(source)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|v| String::from_utf8_lossy(&v).into_owned())
+                    .unwrap_or_else(|| "unknown".into());
+                Err(Error::Owned {
+                    id: source.to_string(),
+                    by,
+                })
+            }
+        }
+    }
+
     /// The stream of `source`, created (with a new epoch) if it does not exist.
     pub async fn open_source(&self, source: &str) -> Result<SourceStream, Error> {
         let ok = !source.is_empty()
@@ -279,6 +336,56 @@ impl Bus {
             js: self.js.clone(),
             epoch,
         })
+    }
+}
+
+/// The KV bucket of writers' leases: one key per source, expiring
+/// [`LEASE_TTL`] after its last refresh.
+pub const OWNERS: &str = "wardcast_owners";
+/// How long a lease outlives its writer's last refresh.
+pub const LEASE_TTL: Duration = Duration::from_secs(10);
+/// How often a writer refreshes its lease.
+pub const LEASE_REFRESH: Duration = Duration::from_secs(3);
+
+/// A writer's claim on a source: while it is held (refreshed), a second
+/// ingest for the source is refused.
+pub struct Lease {
+    store: jetstream::kv::Store,
+    key: String,
+    who: Bytes,
+    revision: u64,
+}
+
+impl Lease {
+    /// Keeps the lease (call every [`LEASE_REFRESH`]); an error means it
+    /// was lost (expired and taken).
+    pub async fn refresh(&mut self) -> Result<(), Error> {
+        match self
+            .store
+            .update(&self.key, self.who.clone(), self.revision)
+            .await
+        {
+            Ok(revision) => {
+                self.revision = revision;
+                Ok(())
+            }
+            // Expired (NATS was away longer than the TTL): claim it again,
+            // unless another writer took it meanwhile.
+            Err(_) => {
+                self.revision = self
+                    .store
+                    .create(&self.key, self.who.clone())
+                    .await
+                    .map_err(js_error)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Gives the lease up (an orderly shutdown), so the next ingest need not
+    /// wait for it to expire.
+    pub async fn release(self) {
+        let _ = self.store.delete(&self.key).await;
     }
 }
 
