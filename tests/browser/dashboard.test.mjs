@@ -318,11 +318,12 @@ test("lists every source and shows the one clicked, its clients and its socket i
   assert.deepEqual(ids, ["default", "match-1", "match-2"]);
   await waitFor(p, "match-2 running with its match id", () => {
     const row = document.querySelector('#sources-table tr[data-source-id="match-2"]');
-    return row.dataset.running === "true" && row.textContent.includes("7300000022");
+    return !!row && row.dataset.running === "true" && row.textContent.includes("7300000022");
   });
   await p.click('#sources-table tr[data-source-id="match-2"] a');
   await waitFor(p, "the page for match-2", () => new URL(location.href).searchParams.get("source") === "match-2");
-  await waitFor(p, "match-2 marked current", () => document.querySelector('#sources-table tr[data-source-id="match-2"]').dataset.current === "true");
+  // The click loads the page anew: rows appear with its first poll.
+  await waitFor(p, "match-2 marked current", () => document.querySelector('#sources-table tr[data-source-id="match-2"]')?.dataset.current === "true");
   await waitFor(p, "match-2's match id shown", () => document.querySelector("#match-id").textContent === "7300000022");
   await waitFor(p, "GSI arriving for match-2", () => document.querySelector("#gsi-status").dataset.state === "arriving");
   // The page's own socket serves match-2 too.
