@@ -67,6 +67,24 @@ fn backoff(attempt: u32) -> Duration {
     (RETRY_MIN * 2u32.saturating_pow(attempt.min(5))).min(RETRY_MAX)
 }
 
+/// Opens a source's stream and the checkpoints, with the source taking the
+/// stream's epoch (refused if it already holds batches of another one: the
+/// stream was lost and made anew; the node must be restarted to serve it).
+async fn open_stream(bus: &Bus, source: &Source) -> Result<(SourceStream, Checkpoints), String> {
+    let stream = bus
+        .open_source(source.id())
+        .await
+        .map_err(|e| e.to_string())?;
+    if !source.adopt_epoch(stream.epoch()) {
+        return Err(format!(
+            "the stream of {} has a new epoch (its data was lost): restart this node to serve it",
+            source.id()
+        ));
+    }
+    let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
+    Ok((stream, checkpoints))
+}
+
 /// Brings a fresh source up to the stream's end: its checkpoint when one
 /// fits the stream, then every batch after it. Returns a reader positioned
 /// after the last batch applied.
@@ -127,17 +145,7 @@ impl Upstream {
             .map_err(|e| e.to_string())?;
         let lease_stop = CancellationToken::new();
         tokio::spawn(hold(lease, source.id().to_string(), lease_stop.clone()));
-        let stream = bus
-            .open_source(source.id())
-            .await
-            .map_err(|e| e.to_string())?;
-        if !source.adopt_epoch(stream.epoch()) {
-            return Err(format!(
-                "source {} already has data of another epoch",
-                source.id()
-            ));
-        }
-        let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
+        let (stream, checkpoints) = open_stream(bus, source).await?;
         drop(catch_up(&stream, &checkpoints, source).await?);
         source.set_ready(true);
         let writer = stream.writer(&run).await.map_err(|e| e.to_string())?;
@@ -293,17 +301,7 @@ async fn follow(bus: Bus, source: Source, stop: CancellationToken) {
 }
 
 async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
-    let stream = bus
-        .open_source(source.id())
-        .await
-        .map_err(|e| e.to_string())?;
-    if !source.adopt_epoch(stream.epoch()) {
-        return Err(format!(
-            "the stream of {} has a new epoch (its data was lost): restart this edge to serve it",
-            source.id()
-        ));
-    }
-    let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
+    let (stream, checkpoints) = open_stream(bus, source).await?;
     let mut reader = catch_up(&stream, &checkpoints, source).await?;
     source.set_ready(true);
     source.touch_game();

@@ -208,48 +208,40 @@ impl Bus {
 
     /// The checkpoint bucket (`wardcast_ckpt`: the latest value per source).
     pub async fn checkpoints(&self) -> Result<Checkpoints, Error> {
-        let store = match self.js.get_key_value(CHECKPOINTS).await {
-            Ok(store) => store,
-            Err(_) => self
-                .js
-                .create_key_value(jetstream::kv::Config {
-                    bucket: CHECKPOINTS.into(),
-                    history: 1,
-                    storage: if self.memory {
-                        stream::StorageType::Memory
-                    } else {
-                        stream::StorageType::File
-                    },
-                    ..Default::default()
-                })
-                .await
-                .map_err(js_error)?,
-        };
+        let store = self.bucket(CHECKPOINTS, Duration::ZERO).await?;
         Ok(Checkpoints { store })
+    }
+
+    /// The KV bucket `name` (one value per key; entries expire after
+    /// `max_age`, zero for never), created on first use, stored like the streams.
+    async fn bucket(&self, name: &str, max_age: Duration) -> Result<jetstream::kv::Store, Error> {
+        if let Ok(store) = self.js.get_key_value(name).await {
+            return Ok(store);
+        }
+        self.js
+            .create_key_value(jetstream::kv::Config {
+                bucket: name.into(),
+                history: 1,
+                max_age,
+                storage: self.storage(),
+                ..Default::default()
+            })
+            .await
+            .map_err(js_error)
+    }
+
+    fn storage(&self) -> stream::StorageType {
+        if self.memory {
+            stream::StorageType::Memory
+        } else {
+            stream::StorageType::File
+        }
     }
 
     /// Claims `source` for the writer `who` (a name and run id): refused with
     /// [`Error::Owned`] while another writer holds it.
     pub async fn claim(&self, source: &str, who: &str) -> Result<Lease, Error> {
-        let store = match self.js.get_key_value(OWNERS).await {
-            Ok(store) => store,
-            Err(_) => self
-                .js
-                .create_key_value(jetstream::kv::Config {
-                    bucket: OWNERS.into(),
-                    history: 1,
-                    max_age: LEASE_TTL,
-                    // Kept across a NATS restart, like the streams.
-                    storage: if self.memory {
-                        stream::StorageType::Memory
-                    } else {
-                        stream::StorageType::File
-                    },
-                    ..Default::default()
-                })
-                .await
-                .map_err(js_error)?,
-        };
+        let store = self.bucket(OWNERS, LEASE_TTL).await?;
         match store.create(source, Bytes::from(who.to_string())).await {
             Ok(revision) => Ok(Lease {
                 store,
@@ -298,11 +290,7 @@ impl Bus {
                     max_age: MAX_AGE,
                     max_messages: MAX_MESSAGES,
                     max_bytes: MAX_BYTES,
-                    storage: if self.memory {
-                        stream::StorageType::Memory
-                    } else {
-                        stream::StorageType::File
-                    },
+                    storage: self.storage(),
                     num_replicas: 1,
                     duplicate_window: Duration::from_secs(120),
                     allow_direct: true,
