@@ -303,6 +303,8 @@ async fn follow(bus: Bus, source: Source, stop: CancellationToken) {
 async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
     let (stream, checkpoints) = open_stream(bus, source).await?;
     let mut reader = catch_up(&stream, &checkpoints, source).await?;
+    let mut health = None;
+    adopt_states(source, &mut health);
     source.set_ready(true);
     source.touch_game();
     loop {
@@ -327,6 +329,63 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
         };
         let batch = source.decode(bytes).map_err(|e| e.to_string())?;
         source.apply(batch).map_err(|e| format!("{e:?}"))?;
+        adopt_states(source, &mut health);
         source.touch_game();
     }
+}
+
+/// What a node says when NATS is unreachable: it keeps serving what it holds.
+pub(crate) const UPSTREAM_LOST: &str =
+    "NATS is unreachable: this node serves what it holds and catches up when NATS is back";
+
+/// Turns every green state of a health report yellow, with the reason that
+/// NATS is unreachable.
+pub(crate) fn mark_upstream_lost(report: &mut serde_json::Value) {
+    let yellow = |v: &mut serde_json::Value| {
+        if v["state"] == 1 {
+            v["state"] = 2.into();
+        }
+    };
+    yellow(report);
+    for feature in report["features"].as_array_mut().into_iter().flatten() {
+        yellow(feature);
+        for key in feature["keys"].as_array_mut().into_iter().flatten() {
+            if key["state"] == 1 {
+                key["state"] = 2.into();
+                key["reason"] = UPSTREAM_LOST.into();
+            }
+        }
+    }
+}
+
+/// Sets the source's `getFeatures` states from the health report its ingest
+/// sent along, when it changed.
+fn adopt_states(source: &Source, last: &mut Option<serde_json::Value>) {
+    let report = source
+        .info_of("gep_internal")
+        .and_then(|info| info.get("gep_internal")?.get("health").cloned());
+    if report.is_none() || *last == report {
+        return;
+    }
+    let Some(report) = report else { return };
+    let catalogue = source.catalogue();
+    let states: Vec<_> = report["features"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            let id = catalogue.id(f["name"].as_str()?)?;
+            let info = f["keys"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|k| k["type"] == 1)
+                .map(|k| u8::try_from(k["state"].as_u64().unwrap_or(0)).unwrap_or(0))
+                .collect();
+            let state = u8::try_from(f["state"].as_u64()?).ok()?;
+            Some((id, wardcast_broker::FeatureState { state, info }))
+        })
+        .collect();
+    source.set_feature_states(&states);
+    *last = Some(report);
 }

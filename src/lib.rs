@@ -326,7 +326,7 @@ pub async fn run(
                       request: axum::extract::Request| {
                     let source = source_param(&request);
                     let report = gated(&access, &peer, &request, |_| {
-                        sources.health_of(source.as_deref()).borrow().clone()
+                        sources.health_of(source.as_deref())
                     });
                     async move { report }
                 }
@@ -687,18 +687,30 @@ impl Sources {
     }
 
     /// The health report of a source (a source with no pipeline yet has had no data).
-    pub(crate) fn health_of(
-        &self,
-        source: Option<&str>,
-    ) -> tokio::sync::watch::Receiver<HealthReport> {
+    pub(crate) fn health_of(&self, source: Option<&str>) -> serde_json::Value {
         let id = self.resolve(source);
         if let Some(p) = self.lock().iter().find(|p| p.source == id) {
-            return p.health.clone();
+            return serde_json::to_value(&*p.health.borrow()).unwrap_or_default();
         }
-        let fresh = Engine::new(self.config.engine.clone())
-            .unwrap_or_default()
-            .health(Freshness::NeverSeen);
-        tokio::sync::watch::channel(fresh).1
+        // A source this node does not ingest: the report its ingest sent
+        // along (tournament mode), else one of no data yet.
+        let carried = self
+            .broker
+            .find_source(&id)
+            .and_then(|s| s.info_of("gep_internal"))
+            .and_then(|info| info.get("gep_internal")?.get("health").cloned());
+        #[allow(unused_mut)]
+        let mut report = carried.unwrap_or_else(|| {
+            let fresh = Engine::new(self.config.engine.clone())
+                .unwrap_or_default()
+                .health(Freshness::NeverSeen);
+            serde_json::to_value(fresh).unwrap_or_default()
+        });
+        #[cfg(feature = "nats")]
+        if self.bus.as_ref().is_some_and(|b| !b.connected()) {
+            federation::mark_upstream_lost(&mut report);
+        }
+        report
     }
 
     /// What the pipeline of a source last saw, and the source's id.

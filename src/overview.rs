@@ -12,7 +12,6 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 use wardcast_broker::{Broker, ClientInfo, SourceSummary};
-use wardcast_engine::HealthReport;
 use wardcast_gsi::{GameState, IngestStats, Mode};
 
 use crate::gsi_cfg;
@@ -124,7 +123,7 @@ pub struct Overview {
     #[serde(rename = "match")]
     pub match_view: MatchView,
     /// The Overwolf health report, as `GET /status`.
-    pub health: HealthReport,
+    pub health: serde_json::Value,
     /// What GSI cannot supply, with the reasons.
     pub unsupported: Vec<Unsupported>,
     /// The connected WebSocket clients.
@@ -205,7 +204,7 @@ impl OverviewSource {
     /// the only one shown the GSI token.
     pub fn overview(&self, source: Option<&str>, local: bool) -> Overview {
         let (source_id, view) = self.sources.view_of(source);
-        let health = self.sources.health_of(Some(&source_id)).borrow().clone();
+        let health = self.sources.health_of(Some(&source_id));
         let handle = self.broker.find_source(&source_id);
         let age = view.last_snapshot.map(|t| t.elapsed());
         let stats = &self.stats;

@@ -89,7 +89,25 @@ async fn a_client_resumes_on_another_edge_and_gets_exactly_what_it_missed() {
         "one epoch on every edge"
     );
 
+    // The edge reports the health its ingest sent along, in /status and getFeatures.
+    let (status, body) = one.get("/status?source=m1").await;
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_str(&body).expect("json");
+    assert_schema("status", &health);
+    let state_of = |features: &Value, name: &str| {
+        features
+            .as_array()
+            .and_then(|l| l.iter().find(|f| f["name"] == name))
+            .map(|f| f["state"].clone())
+    };
+    assert_eq!(
+        state_of(&health["features"], "kill"),
+        Some(json!(1)),
+        "{health}"
+    );
     let mut client = one.client_of("m1").await;
+    let features = client.result("getFeatures", None).await;
+    assert_eq!(state_of(&features["features"], "kill"), Some(json!(1)));
     let result = client.subscribe(&["kill"]).await;
     let epoch = result["epoch"].clone();
     assert_eq!(epoch, seen_one["epoch"]);
@@ -165,6 +183,22 @@ async fn nats_down_for_five_seconds_loses_nothing_and_edges_keep_serving() {
     assert_eq!(result["success"], true, "{result}");
     let snapshot = late.notification().await;
     assert_eq!(snapshot["params"]["info"]["me"]["hero"], "invoker");
+    // ... and says why its health is yellow.
+    let health = within("yellow while NATS is away", async {
+        loop {
+            let (_, body) = edge.get("/status?source=m1").await;
+            let health: Value = serde_json::from_str(&body).expect("json");
+            if health["state"] == 2 {
+                return health;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(
+        health.to_string().contains("NATS is unreachable"),
+        "{health}"
+    );
     // The outage itself (the scenario, not a synchronisation).
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     nats.restart().await;

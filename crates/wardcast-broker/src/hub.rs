@@ -439,6 +439,16 @@ impl Hub {
         self.lock().live.back().cloned()
     }
 
+    /// The current info of the feature named `feature` (category → key → value).
+    pub fn info_named(&self, feature: &str) -> Option<Map<String, Value>> {
+        let i = self.names.iter().position(|n| n == feature)?;
+        let st = self.lock();
+        st.info
+            .get(i)
+            .map(|f| f.info.clone())
+            .filter(|m| !m.is_empty())
+    }
+
     /// The game identity it reports.
     pub fn game_identity(&self) -> &GameIdentity {
         &self.game

@@ -124,6 +124,12 @@ impl Source {
         self.inner.hub.touch();
     }
 
+    /// The current info of one feature (category → key → value), as a late
+    /// joiner's snapshot would carry it; `None` when it has none.
+    pub fn info_of(&self, feature: &str) -> Option<Map<String, Value>> {
+        self.inner.hub.info_named(feature)
+    }
+
     /// Lets clients subscribe (or, with `false`, makes them retry: "not ready").
     pub fn set_ready(&self, ready: bool) {
         self.inner.ready.store(ready, Ordering::Relaxed);
