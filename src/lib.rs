@@ -1041,6 +1041,26 @@ impl Pipeline {
         self.source.publish(batch);
     }
 
+    /// Tells the engine what the source's clients already hold (a restarted
+    /// ingest), so unchanged info and the game's running state do not fire again.
+    #[cfg(feature = "nats")]
+    fn seed_engine(&mut self) {
+        self.running = self.source.game_running();
+        for spec in CATALOGUE {
+            let Some(info) = self.source.info_of(spec.name) else {
+                continue;
+            };
+            for (category, keys) in info {
+                let serde_json::Value::Object(keys) = keys else {
+                    continue;
+                };
+                for (key, value) in keys {
+                    self.engine.seed_info(spec.name, &category, &key, value);
+                }
+            }
+        }
+    }
+
     /// Tournament mode: opens the source's stream (retrying while NATS is
     /// down); false if shutdown came first.
     #[cfg(feature = "nats")]
@@ -1053,6 +1073,7 @@ impl Pipeline {
             match federation::Upstream::open(&bus, &self.source, &self.bus_name).await {
                 Ok(upstream) => {
                     self.upstream = Some(upstream);
+                    self.seed_engine();
                     return true;
                 }
                 Err(e) => {

@@ -283,3 +283,51 @@ async fn an_edge_says_not_ready_until_the_source_has_a_stream() {
     ingest.shutdown().await;
     edge.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_restarted_ingest_goes_on_in_the_same_epoch_without_repeating_anything() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let edge = Server::start(node(&nats, Role::Edge)).await;
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    post(&ingest, &kills(100, 0)).await;
+    let epoch = followed(&edge, "m1").await["epoch"].clone();
+    let mut client = edge.client_of("m1").await;
+    client.subscribe(&["kill", "me"]).await;
+    client.notification().await; // the `me` snapshot
+    post(&ingest, &kills(101, 1)).await;
+    assert_eq!(kills_until(&mut client, 1).await.0, [1]);
+    ingest.shutdown().await;
+
+    // A new ingest process for the source: same epoch, the stream goes on,
+    // its first body is a baseline (no kill again) and unchanged info
+    // (`me`) does not fire again; the next kill does.
+    let again = Server::start(node(&nats, Role::Ingest)).await;
+    post(&again, &kills(102, 1)).await;
+    post(&again, &kills(103, 2)).await;
+    let mut seen = Vec::new();
+    loop {
+        let note = client.notification().await;
+        let feature = note["params"]["feature"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if feature == "kill" {
+            let (got, _) = event_data(&note["params"])
+                .into_iter()
+                .map(|(_, d)| (d["kills"].clone(), ()))
+                .unzip::<_, _, Vec<Value>, Vec<()>>();
+            seen.extend(got);
+            if seen.contains(&json!(2)) {
+                break;
+            }
+        } else {
+            seen.push(json!(feature));
+        }
+    }
+    assert_eq!(seen, [json!(2)], "only the new kill: nothing repeated");
+    assert_eq!(followed(&edge, "m1").await["epoch"], epoch);
+    again.shutdown().await;
+    edge.shutdown().await;
+}

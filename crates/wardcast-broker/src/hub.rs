@@ -439,6 +439,11 @@ impl Hub {
         self.lock().live.back().cloned()
     }
 
+    /// Whether the last publication said the game is sending data.
+    pub fn is_running(&self) -> bool {
+        self.lock().running
+    }
+
     /// The current info of the feature named `feature` (category → key → value).
     pub fn info_named(&self, feature: &str) -> Option<Map<String, Value>> {
         let i = self.names.iter().position(|n| n == feature)?;

@@ -124,6 +124,11 @@ impl Source {
         self.inner.hub.touch();
     }
 
+    /// Whether the source's last batches said its game is sending data.
+    pub fn game_running(&self) -> bool {
+        self.inner.hub.is_running()
+    }
+
     /// The current info of one feature (category → key → value), as a late
     /// joiner's snapshot would carry it; `None` when it has none.
     pub fn info_of(&self, feature: &str) -> Option<Map<String, Value>> {

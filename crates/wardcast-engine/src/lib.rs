@@ -332,6 +332,25 @@ impl Engine {
         }
     }
 
+    /// Tells a new engine what its consumers already hold for one info key
+    /// (an ingest that restarts in tournament mode, with the store of its
+    /// stream): the key then fires only when its value changes, not on the
+    /// first snapshot. Returns false for a key the catalogue does not list.
+    pub fn seed_info(&mut self, feature: &str, category: &str, key: &str, value: Value) -> bool {
+        let Some(spec) = catalogue::find(feature) else {
+            return false;
+        };
+        let Some(info) = spec
+            .info
+            .iter()
+            .find(|i| i.category == category && i.key == key)
+        else {
+            return false;
+        };
+        self.info.set(spec.name, info.category, info.key, value);
+        true
+    }
+
     /// The health report for the last snapshot, given whether data is arriving.
     pub fn health(&self, freshness: Freshness) -> HealthReport {
         health::report(self.prev.as_ref(), freshness, &self.config)
@@ -387,5 +406,40 @@ fn same_match(prev: &GameState, next: &GameState) -> bool {
         // Leaving or entering a match: diff only what both sides have (the
         // counters are absent on the idle side, so nothing is mistaken for an increase).
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(hero: &str) -> GameState {
+        let text = serde_json::json!({
+            "map": {"matchid": "1", "game_time": 10, "clock_time": 1,
+                    "game_state": "DOTA_GAMERULES_STATE_GAME_IN_PROGRESS"},
+            "player": {"steamid": "76561198000000000", "team_name": "radiant", "kills": 0},
+            "hero": {"name": hero},
+        })
+        .to_string();
+        wardcast_gsi::parse(text.as_bytes()).expect("body")
+    }
+
+    #[test]
+    fn seeded_info_fires_only_when_it_changes() {
+        let mut engine = Engine::default();
+        assert!(engine.seed_info("me", "me", "hero", "invoker".into()));
+        assert!(!engine.seed_info("me", "me", "nope", "x".into()));
+        assert!(!engine.seed_info("nope", "me", "hero", "x".into()));
+        let out = engine.process(body("npc_dota_hero_invoker"));
+        assert!(
+            !out.info.iter().any(|c| c.key == "hero"),
+            "unchanged: {:?}",
+            out.info
+        );
+        let out = engine.process(body("npc_dota_hero_lina"));
+        assert!(out
+            .info
+            .iter()
+            .any(|c| c.key == "hero" && c.value == "lina"));
     }
 }
