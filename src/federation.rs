@@ -239,11 +239,14 @@ async fn hold(mut lease: wardcast_bus::Lease, source: String, stop: Cancellation
 /// Follows every source's stream (but `own`, the sources this node writes)
 /// into the broker until `stop`.
 pub(crate) async fn run_edge(
-    bus: Bus,
+    mut cell: crate::BusCell,
     broker: Broker,
     own: Arc<Mutex<HashSet<String>>>,
     stop: CancellationToken,
 ) {
+    let Some(bus) = crate::bus_ready(&mut cell, &stop).await else {
+        return;
+    };
     let mut followed: HashSet<String> = HashSet::new();
     let tasks = tokio_util::task::TaskTracker::new();
     loop {
@@ -338,19 +341,19 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
 pub(crate) const UPSTREAM_LOST: &str =
     "NATS is unreachable: this node serves what it holds and catches up when NATS is back";
 
-/// Turns every green state of a health report yellow, with the reason that
-/// NATS is unreachable.
+/// Turns every green or yellow state of a health report yellow, with the
+/// reason that NATS is unreachable (unsupported and red ones stay).
 pub(crate) fn mark_upstream_lost(report: &mut serde_json::Value) {
-    let yellow = |v: &mut serde_json::Value| {
-        if v["state"] == 1 {
-            v["state"] = 2.into();
-        }
-    };
-    yellow(report);
+    let green_or_yellow = |v: &serde_json::Value| v["state"] == 1 || v["state"] == 2;
+    if green_or_yellow(report) {
+        report["state"] = 2.into();
+    }
     for feature in report["features"].as_array_mut().into_iter().flatten() {
-        yellow(feature);
+        if green_or_yellow(feature) {
+            feature["state"] = 2.into();
+        }
         for key in feature["keys"].as_array_mut().into_iter().flatten() {
-            if key["state"] == 1 {
+            if green_or_yellow(key) {
                 key["state"] = 2.into();
                 key["reason"] = UPSTREAM_LOST.into();
             }

@@ -225,10 +225,13 @@ pub async fn run(
     let pipeline_metrics = metrics::PipelineMetrics::default();
     let registry = Arc::new(metrics::registry(&broker, stats.clone(), &pipeline_metrics));
     #[cfg(feature = "nats")]
-    let bus = match &config.federation {
-        Some(federation) => Some(connect_bus(&federation.bus, &stop).await?),
-        None => None,
-    };
+    // The bus connects in the background: the node binds and serves at once
+    // (its sources say "not ready" until they have caught up).
+    let bus = config.federation.as_ref().map(|federation| {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        tokio::spawn(connect_bus(federation.bus.clone(), tx, stop.clone()));
+        rx
+    });
     let sources = Arc::new(Sources {
         broker: broker.clone(),
         #[cfg(feature = "nats")]
@@ -513,31 +516,50 @@ async fn serve_http(
     }
 }
 
-/// Connects to NATS, retrying until it answers (or shutdown).
+/// The bus, once connected (`None` until then).
+#[cfg(feature = "nats")]
+type BusCell = tokio::sync::watch::Receiver<Option<wardcast_bus::Bus>>;
+
+/// Connects to NATS, retrying until it answers (or shutdown), and hands the
+/// connection over.
 #[cfg(feature = "nats")]
 async fn connect_bus(
-    config: &wardcast_bus::BusConfig,
-    stop: &CancellationToken,
-) -> Result<wardcast_bus::Bus, Error> {
+    config: wardcast_bus::BusConfig,
+    tx: tokio::sync::watch::Sender<Option<wardcast_bus::Bus>>,
+    stop: CancellationToken,
+) {
     let mut attempt = 0u32;
     loop {
-        match wardcast_bus::Bus::connect(config).await {
+        match wardcast_bus::Bus::connect(&config).await {
             Ok(bus) => {
                 tracing::info!("connected to NATS");
-                return Ok(bus);
+                let _ = tx.send(Some(bus));
+                return;
             }
-            Err(e @ wardcast_bus::Error::Server(_)) => return Err(Error::Input(e.to_string())),
             Err(e) => {
-                if attempt == 0 {
+                if attempt == 0 || matches!(e, wardcast_bus::Error::Server(_)) {
                     tracing::warn!("waiting for NATS: {e}");
                 }
                 attempt = attempt.saturating_add(1);
+                let wait = Duration::from_millis(250 * u64::from(attempt.min(8)));
                 tokio::select! {
-                    () = stop.cancelled() => return Err(Error::Input("stopped before NATS answered".into())),
-                    () = tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt.min(16)))) => {}
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(wait) => {}
                 }
             }
         }
+    }
+}
+
+/// Waits for the bus (or shutdown: `None`).
+#[cfg(feature = "nats")]
+pub(crate) async fn bus_ready(
+    cell: &mut BusCell,
+    stop: &CancellationToken,
+) -> Option<wardcast_bus::Bus> {
+    tokio::select! {
+        () = stop.cancelled() => None,
+        bus = cell.wait_for(Option::is_some) => bus.ok().and_then(|b| b.clone()),
     }
 }
 
@@ -584,7 +606,7 @@ pub(crate) struct Sources {
     broker: Broker,
     /// Tournament mode: the bus every source's pipeline publishes to.
     #[cfg(feature = "nats")]
-    bus: Option<wardcast_bus::Bus>,
+    bus: Option<BusCell>,
     /// The sources this node writes (an edge task must not follow them).
     #[cfg(feature = "nats")]
     own: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
@@ -707,7 +729,11 @@ impl Sources {
             serde_json::to_value(fresh).unwrap_or_default()
         });
         #[cfg(feature = "nats")]
-        if self.bus.as_ref().is_some_and(|b| !b.connected()) {
+        if self
+            .bus
+            .as_ref()
+            .is_some_and(|cell| !cell.borrow().as_ref().is_some_and(|b| b.connected()))
+        {
             federation::mark_upstream_lost(&mut report);
         }
         report
@@ -790,7 +816,7 @@ struct Pipeline {
     stop: CancellationToken,
     /// Tournament mode: the bus, and the source's stream once open.
     #[cfg(feature = "nats")]
-    bus: Option<wardcast_bus::Bus>,
+    bus: Option<BusCell>,
     #[cfg(feature = "nats")]
     upstream: Option<federation::Upstream>,
     /// This node's name for leases (its NATS connection name).
@@ -1065,8 +1091,11 @@ impl Pipeline {
     /// down); false if shutdown came first.
     #[cfg(feature = "nats")]
     async fn open_upstream(&mut self, stop: &CancellationToken) -> bool {
-        let Some(bus) = self.bus.clone() else {
+        let Some(mut cell) = self.bus.clone() else {
             return true;
+        };
+        let Some(bus) = bus_ready(&mut cell, stop).await else {
+            return false;
         };
         let mut attempt = 0u32;
         loop {

@@ -331,3 +331,84 @@ async fn a_restarted_ingest_goes_on_in_the_same_epoch_without_repeating_anything
     again.shutdown().await;
     edge.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_edge_started_while_nats_is_down_serves_at_once_and_catches_up() {
+    let Some(mut nats) = NatsServer::start().await else {
+        return;
+    };
+    nats.kill().await;
+    let edge = Server::start(node(&nats, Role::Edge)).await;
+    let mut client = edge.client_of("m1").await;
+    let features = client.result("getFeatures", None).await;
+    assert!(features["features"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty()));
+    let result = client.subscribe(&["kill"]).await;
+    assert_eq!(result["success"], false, "not ready without NATS: {result}");
+    let (_, body) = edge.get("/status?source=m1").await;
+    assert!(body.contains("NATS is unreachable"), "{body}");
+
+    nats.restart().await;
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    post(&ingest, &kills(100, 0)).await;
+    followed(&edge, "m1").await;
+    let result = client.subscribe(&["kill"]).await;
+    assert_eq!(result["success"], true, "{result}");
+    post(&ingest, &kills(101, 1)).await;
+    assert_eq!(kills_until(&mut client, 1).await.0, [1]);
+    ingest.shutdown().await;
+    edge.shutdown().await;
+}
+
+#[tokio::test]
+async fn clients_of_an_edge_that_goes_away_resume_on_another() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let doomed = Server::start(node(&nats, Role::Edge)).await;
+    let other = Server::start(node(&nats, Role::Edge)).await;
+    post(&ingest, &kills(100, 0)).await;
+    followed(&doomed, "m1").await;
+    followed(&other, "m1").await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let mut c = doomed.client_of("m1").await;
+        let epoch = c.subscribe(&["kill"]).await["epoch"].clone();
+        clients.push((c, epoch));
+    }
+    post(&ingest, &kills(101, 1)).await;
+    let mut positions = Vec::new();
+    for (c, epoch) in &mut clients {
+        let (got, since) = kills_until(c, 1).await;
+        assert_eq!(got, [1]);
+        positions.push((epoch.clone(), since));
+    }
+    doomed.shutdown().await;
+    for (c, _) in &mut clients {
+        assert_eq!(
+            c.close_code().await,
+            Some(1001),
+            "told the edge is going away"
+        );
+    }
+    post(&ingest, &kills(102, 2)).await;
+    for (epoch, since) in positions {
+        let mut c = other.client_of("m1").await;
+        let resumed = c
+            .result(
+                "resume",
+                Some(json!({"features": ["kill"], "epoch": epoch, "since": since})),
+            )
+            .await;
+        assert_eq!(resumed["recovered"], true, "{resumed}");
+        assert_eq!(
+            kills_until(&mut c, 2).await.0,
+            [2],
+            "exactly the missed kill"
+        );
+    }
+    ingest.shutdown().await;
+    other.shutdown().await;
+}
