@@ -22,6 +22,26 @@ fn node(nats: &NatsServer, role: Role) -> wardcast::Config {
     }
 }
 
+/// One broker in tournament mode (`--role both`) over a fresh nats-server,
+/// once its own source takes subscriptions; `None` (skipped) without a
+/// nats-server. Tests written for one broker run on it unchanged: posts and
+/// clients go to the same node, every batch through the stream.
+pub async fn federated_server() -> Option<(NatsServer, Server)> {
+    let nats = NatsServer::start().await?;
+    let server = Server::start(node(&nats, Role::Both)).await;
+    within("the broker's own source is ready", async {
+        let mut probe = server.client().await;
+        loop {
+            if probe.subscribe(&["kill"]).await["success"] == true {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    Some((nats, server))
+}
+
 fn kills(clock: i64, kills: i64) -> Value {
     in_game(clock, json!({"kills": kills, "kill_streak": kills}))
 }

@@ -36,7 +36,19 @@ async fn until_gold(client: &mut Client, g: i64) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_client_that_reconnects_mid_match_resumes_without_loss() {
-    let server = Server::default().await;
+    reconnect_and_resume(Server::default().await).await;
+}
+
+/// The same through NATS JetStream (tournament mode).
+#[cfg(feature = "nats")]
+#[tokio::test]
+async fn a_client_that_reconnects_mid_match_resumes_without_loss_federated() {
+    if let Some((_nats, server)) = crate::federation::federated_server().await {
+        reconnect_and_resume(server).await;
+    }
+}
+
+async fn reconnect_and_resume(server: Server) {
     let mut observer = server.client().await;
     observer.subscribe(&["gold", "kill"]).await;
     let mut client = server.client().await;

@@ -26,7 +26,19 @@ fn events(feature: &str, data: Value) -> Value {
 
 #[tokio::test]
 async fn two_clients_each_get_only_their_features() {
-    let server = Server::default().await;
+    filtering(Server::default().await).await;
+}
+
+/// The same through NATS JetStream (tournament mode).
+#[cfg(feature = "nats")]
+#[tokio::test]
+async fn two_clients_each_get_only_their_features_federated() {
+    if let Some((_nats, server)) = crate::federation::federated_server().await {
+        filtering(server).await;
+    }
+}
+
+async fn filtering(server: Server) {
     let mut a = server.client().await;
     a.subscribe(&["kill", "death"]).await;
     let mut b = server.client().await;
@@ -134,7 +146,19 @@ async fn two_clients_each_get_only_their_features() {
 
 #[tokio::test]
 async fn late_joiner_gets_a_snapshot_then_live_updates_without_gaps_or_repeats() {
-    let server = Server::default().await;
+    late_join(Server::default().await).await;
+}
+
+/// The same through NATS JetStream (tournament mode).
+#[cfg(feature = "nats")]
+#[tokio::test]
+async fn late_joiner_gets_a_snapshot_then_live_updates_without_gaps_or_repeats_federated() {
+    if let Some((_nats, server)) = crate::federation::federated_server().await {
+        late_join(server).await;
+    }
+}
+
+async fn late_join(server: Server) {
     let mut observer = server.client().await;
     observer.subscribe(&["match_state_changed"]).await;
     let posts = lifecycle();
@@ -371,7 +395,19 @@ async fn subscribing_again_replaces_the_set_and_never_duplicates() {
 /// then live notifications.
 #[tokio::test]
 async fn seq_rises_strictly_on_a_connection_across_resubscribing() {
-    let server = Server::default().await;
+    seq_rises(Server::default().await).await;
+}
+
+/// The same through NATS JetStream (tournament mode).
+#[cfg(feature = "nats")]
+#[tokio::test]
+async fn seq_rises_strictly_on_a_connection_across_resubscribing_federated() {
+    if let Some((_nats, server)) = crate::federation::federated_server().await {
+        seq_rises(server).await;
+    }
+}
+
+async fn seq_rises(server: Server) {
     let mut client = server.client().await;
     client
         .subscribe(&["gold", "me", "clock_time_changed"])
