@@ -169,10 +169,12 @@ impl Upstream {
         batch: Batch,
         stop: &CancellationToken,
     ) -> Result<(), String> {
+        // Rendered once: a retry carries the same bytes under the same number.
+        let rendered = source.render(self.writer.next_sequence(), batch);
+        let bytes = rendered.encode();
         let mut attempt = 0;
         loop {
-            let rendered = source.render(self.writer.next_sequence(), batch.clone());
-            match self.writer.publish(rendered.encode()).await {
+            match self.writer.publish(bytes.clone()).await {
                 Ok(_) => {
                     source
                         .apply(rendered)
@@ -331,8 +333,11 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
             return Err("the stream's consumer ended".into());
         };
         let batch = source.decode(bytes).map_err(|e| e.to_string())?;
+        let health_changed = batch.touches("gep_internal");
         source.apply(batch).map_err(|e| format!("{e:?}"))?;
-        adopt_states(source, &mut health);
+        if health_changed {
+            adopt_states(source, &mut health);
+        }
         source.touch_game();
     }
 }

@@ -208,7 +208,7 @@ pub async fn run(
         catalogue(&config.engine),
     )?;
     if !federated {
-        broker.set_source_init(version_batch(&broker));
+        broker.set_source_init(version_batch(broker.catalogue()));
     }
     let stats = Arc::new(IngestStats::default());
     let recorder = match &config.record {
@@ -260,7 +260,6 @@ pub async fn run(
             ));
         }
     }
-    let health_rx = sources.health_of(None);
 
     let app = Router::new()
         .merge(wardcast_gsi::router(
@@ -376,7 +375,6 @@ pub async fn run(
                 }
             }),
         );
-    drop(health_rx);
     let server = tokio::spawn(serve_http(
         listener,
         app,
@@ -565,11 +563,7 @@ pub(crate) async fn bus_ready(
 
 /// `gep_internal.version_info`, which never changes during a run: every
 /// source starts with it.
-fn version_batch(broker: &Broker) -> Batch {
-    version_batch_of(broker.catalogue())
-}
-
-fn version_batch_of(catalogue: &Catalogue) -> Batch {
+fn version_batch(catalogue: &Catalogue) -> Batch {
     let mut batch = Batch::default();
     if let Some(id) = catalogue.id("gep_internal") {
         let version = env!("CARGO_PKG_VERSION");
@@ -585,11 +579,7 @@ fn version_batch_of(catalogue: &Catalogue) -> Batch {
 
 /// The `source` query parameter of a request.
 fn source_param(request: &axum::extract::Request) -> Option<String> {
-    let query = request.uri().query()?;
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == "source").then(|| v.to_string())
-    })
+    wardcast_broker::http::query_param(request.uri().query(), "source")
 }
 
 /// One source's pipeline, as the ingest and the status pages reach it.
@@ -637,14 +627,20 @@ impl Sources {
         true
     }
 
-    /// Starts the pipeline of source `id` (the broker creates the source, up
-    /// to its limit).
+    /// The pipeline of source `id`, started if it is not running (the broker
+    /// creates the source, up to its limit).
     fn start(
         &self,
         id: &str,
         recorder: Option<record::Recorder>,
         demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
     ) -> Result<mpsc::Sender<Snapshot>, Error> {
+        // Found or started under one lock, so two first posts of a source
+        // cannot start it twice.
+        let mut pipelines = self.lock();
+        if let Some(running) = pipelines.iter().find(|p| p.source == id) {
+            return Ok(running.tx.clone());
+        }
         let source = self.broker.source(id)?;
         #[cfg(feature = "nats")]
         self.own
@@ -670,7 +666,6 @@ impl Sources {
             lost_match: false,
             plugin_error: serde_json::Value::Null,
             details: serde_json::Map::new(),
-            running: false,
             details_changed: false,
             #[cfg(feature = "nats")]
             stop: self.stop.clone(),
@@ -687,7 +682,7 @@ impl Sources {
                 .unwrap_or_default(),
         };
         self.tasks.spawn(pipeline.run(rx, demo, self.stop.clone()));
-        self.lock().push(PipelineHandle {
+        pipelines.push(PipelineHandle {
             source: id.to_string(),
             tx: tx.clone(),
             health,
@@ -765,18 +760,10 @@ impl wardcast_gsi::SnapshotSink for SourceRouter {
             ));
         }
         let id = source.unwrap_or(&sources.config.broker.default_source);
-        let tx = sources
-            .lock()
-            .iter()
-            .find(|p| p.source == id)
-            .map(|p| p.tx.clone());
-        let tx = match tx {
-            Some(tx) => tx,
-            None => sources
-                .start(id, None, None)
-                .map_err(|e| wardcast_gsi::Error::Source(e.to_string()))?,
-        };
-        tx.offer(source, snapshot)
+        sources
+            .start(id, None, None)
+            .map_err(|e| wardcast_gsi::Error::Source(e.to_string()))?
+            .offer(source, snapshot)
     }
 }
 
@@ -807,8 +794,6 @@ struct Pipeline {
     health_basis: Option<(Freshness, wardcast_gsi::Mode)>,
     /// What `listSources` last said about the source.
     details: serde_json::Map<String, serde_json::Value>,
-    /// Whether the game was last said to be sending data.
-    running: bool,
     /// `details` changed since the last batch was published.
     details_changed: bool,
     /// Cancelled on shutdown (a publish waiting for NATS gives up).
@@ -839,7 +824,7 @@ impl Pipeline {
             if self.upstream.is_some() && self.source.next_batch() == 1 {
                 // A new stream: its first batch is the version, as an
                 // embedded broker's source starts with it.
-                let version = version_batch_of(self.source.catalogue());
+                let version = version_batch(self.source.catalogue());
                 self.emit(version).await;
             }
         }
@@ -1041,10 +1026,9 @@ impl Pipeline {
 
     /// Tells subscribers the game started or stopped sending (once per change).
     async fn set_running(&mut self, running: bool) {
-        if self.running == running {
+        if self.source.game_running() == running {
             return;
         }
-        self.running = running;
         self.emit(Batch::game_running(running)).await;
     }
 
@@ -1068,10 +1052,9 @@ impl Pipeline {
     }
 
     /// Tells the engine what the source's clients already hold (a restarted
-    /// ingest), so unchanged info and the game's running state do not fire again.
+    /// ingest), so unchanged info does not fire again.
     #[cfg(feature = "nats")]
     fn seed_engine(&mut self) {
-        self.running = self.source.game_running();
         for spec in CATALOGUE {
             let Some(info) = self.source.info_of(spec.name) else {
                 continue;

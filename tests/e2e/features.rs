@@ -239,10 +239,7 @@ async fn the_real_pregame_sequence_streams_in_order_end_to_end() {
     let features = supported(&mut client).await;
     let features: Vec<&str> = features.iter().map(String::as_str).collect();
     client.subscribe(&features).await;
-    let path = repo().join("crates/wardcast-engine/tests/sequences/player_pregame_54.json");
-    let Value::Array(bodies) = read_json(&path) else {
-        panic!("array")
-    };
+    let bodies = sequence("player_pregame_54");
     for body in &bodies {
         server.post(body).await;
     }
@@ -317,15 +314,8 @@ async fn a_long_spectator_sequence_fires_every_players_events() {
     let features = supported(&mut client).await;
     let features: Vec<&str> = features.iter().map(String::as_str).collect();
     client.subscribe(&features).await;
-    let path = repo().join("crates/wardcast-engine/tests/sequences/spectator_10players_40.json");
-    let bodies = match read_json(&path) {
-        Value::Array(b) => b,
-        _ => panic!("array"),
-    };
-    let last_clock = bodies
-        .last()
-        .and_then(|b| b["map"]["clock_time"].as_i64())
-        .expect("clock");
+    let bodies = sequence("spectator_10players_40");
+    let last_clock = last_clock(&bodies);
     for body in &bodies {
         server.post(body).await;
     }
@@ -408,10 +398,7 @@ async fn a_late_joiner_gets_the_whole_scoreboard_at_once() {
     let server = Server::default().await;
     let mut observer = server.client().await;
     observer.subscribe(&["clock_time_changed"]).await;
-    let path = repo().join("crates/wardcast-engine/tests/sequences/spectator_10players_40.json");
-    let Value::Array(bodies) = read_json(&path) else {
-        panic!("array")
-    };
+    let bodies = sequence("spectator_10players_40");
     for body in &bodies[..2] {
         server.post(body).await;
     }
@@ -465,15 +452,8 @@ async fn repeated_window_entries_are_one_event_each_end_to_end() {
     client
         .subscribe(&["bounty_rune", "roshan", "clock_time_changed"])
         .await;
-    let path =
-        repo().join("crates/wardcast-engine/tests/sequences/spectator_events_repeated_copies.json");
-    let Value::Array(bodies) = read_json(&path) else {
-        panic!("array")
-    };
-    let last_clock = bodies
-        .last()
-        .and_then(|b| b["map"]["clock_time"].as_i64())
-        .expect("clock");
+    let bodies = sequence("spectator_events_repeated_copies");
+    let last_clock = last_clock(&bodies);
     for body in &bodies {
         server.post(body).await;
     }

@@ -37,11 +37,26 @@ pub fn read_json(path: &Path) -> Value {
 
 /// The 12 real posts of a player-mode match lifecycle (menu to post-game).
 pub fn lifecycle() -> Vec<Value> {
-    let path = repo().join("crates/wardcast-engine/tests/sequences/player_lifecycle_12.json");
+    sequence("player_lifecycle_12")
+}
+
+/// The bodies of an engine sequence fixture (`tests/sequences/<name>.json`).
+pub fn sequence(name: &str) -> Vec<Value> {
+    let path = repo().join(format!(
+        "crates/wardcast-engine/tests/sequences/{name}.json"
+    ));
     match read_json(&path) {
         Value::Array(v) => v,
-        _ => panic!("fixture is an array"),
+        _ => panic!("fixture {name} is an array"),
     }
+}
+
+/// The game clock of the last body of a sequence.
+pub fn last_clock(bodies: &[Value]) -> i64 {
+    bodies
+        .last()
+        .and_then(|b| b["map"]["clock_time"].as_i64())
+        .expect("the last body has a clock")
 }
 
 /// A real in-game body (lifecycle post 10) with player fields overridden.

@@ -48,6 +48,14 @@ impl BusBatch {
         self.number
     }
 
+    /// Whether it carries an info update of `feature`.
+    pub fn touches(&self, feature: &str) -> bool {
+        self.published
+            .frames
+            .iter()
+            .any(|f| f.info().is_some_and(|(name, _)| name == feature))
+    }
+
     /// The bytes to carry.
     pub fn encode(&self) -> Bytes {
         let frames: Vec<Value> = self
@@ -154,7 +162,8 @@ impl Source {
             .map_err(|e| bad(format!("batch header: {e}")))?;
         let number = header["number"]
             .as_u64()
-            .ok_or_else(|| bad("batch without a number"))?;
+            .filter(|n| (1..=crate::hub::MAX_BATCH).contains(n))
+            .ok_or_else(|| bad("batch without a number from 1 to 2^37"))?;
         let ends = |key: &str| -> Result<Vec<usize>, Error> {
             header[key]
                 .as_array()

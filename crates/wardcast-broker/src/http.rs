@@ -281,7 +281,7 @@ fn host_is_local(host: &str, allowed_origins: &[String]) -> bool {
 }
 
 /// The first value of `name` in a URL query, percent-decoded.
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     form_urlencoded::parse(query?.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())

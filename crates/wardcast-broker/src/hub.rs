@@ -177,6 +177,9 @@ struct FeatureInfo {
 /// after the batch it has seen. So seqs rise on every connection, compare
 /// across nodes, and `since >> BATCH_SHIFT` names the batch a client was at.
 pub(crate) const BATCH_SHIFT: u32 = 16;
+/// The largest batch number: every seq then stays below 2^53, so JavaScript
+/// numbers hold it exactly (430 years of 10 batches a second).
+pub(crate) const MAX_BATCH: u64 = 1 << 37;
 /// The first index of a connection's own notifications within a batch.
 pub(crate) const OWN: u64 = 1 << 15;
 /// The last index of a batch.
@@ -588,9 +591,10 @@ impl Hub {
     /// checkpoint that does not read.
     pub fn restore(&self, checkpoint: &Value) -> bool {
         let mut st = self.lock();
-        let (Some(number), Some(last)) =
-            (checkpoint["number"].as_u64(), checkpoint["last"].as_u64())
-        else {
+        let (Some(number), Some(last)) = (
+            checkpoint["number"].as_u64().filter(|n| *n <= MAX_BATCH),
+            checkpoint["last"].as_u64(),
+        ) else {
             return false;
         };
         if st.batch != 0 {

@@ -367,6 +367,12 @@ impl Broker {
     pub fn sources(&self) -> Vec<SourceSummary> {
         let sources: Vec<_> = self.sources_read().clone();
         let default = self.default_state();
+        // One pass over the clients, not one per source.
+        let mut clients: std::collections::HashMap<Arc<str>, usize> =
+            std::collections::HashMap::new();
+        for c in self.inner.clients.iter() {
+            *clients.entry(c.source.clone()).or_default() += 1;
+        }
         sources
             .iter()
             .map(|s| {
@@ -376,12 +382,7 @@ impl Broker {
                     epoch: s.hub.epoch().to_string(),
                     running,
                     last_update_age_ms: age,
-                    clients: self
-                        .inner
-                        .clients
-                        .iter()
-                        .filter(|c| *c.source == *s.id)
-                        .count(),
+                    clients: clients.get(s.id.as_str()).copied().unwrap_or(0),
                     default: Arc::ptr_eq(s, &default),
                     details: s.details(),
                 }

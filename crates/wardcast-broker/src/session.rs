@@ -630,35 +630,39 @@ impl Session {
                 None => unsupported.push(name.clone()),
             }
         }
-        if !self.source.is_ready() {
-            // Overwolf apps retry a failed setRequiredFeatures.
-            let why = format!(
-                "source {} is not ready yet (this node is still reading its stream): retry",
-                self.source.id
-            );
+        // A failed call is a result, not an error, and changes nothing;
+        // Overwolf apps retry it.
+        let refuse = |why: &str, unsupported: &[String], out: &mut Outgoing| {
             out.text(
                 rpc::result(
                     id,
                     &serde_json::json!({
                         "success": false, "status": "error", "error": why, "reason": why,
-                        "supportedFeatures": [], "unsupportedFeatures": requested,
-                    }),
-                )
-                .as_bytes(),
-            );
-            return Ok(());
-        }
-        if supported.is_empty() {
-            const WHY: &str = "none of the requested features is supported";
-            out.text(
-                rpc::result(
-                    id,
-                    &serde_json::json!({
-                        "success": false, "status": "error", "error": WHY, "reason": WHY,
                         "supportedFeatures": [], "unsupportedFeatures": unsupported,
                     }),
                 )
                 .as_bytes(),
+            );
+        };
+        if !self.source.is_ready() {
+            let why = format!(
+                "source {} is not ready yet (this node is still reading its stream): retry",
+                self.source.id
+            );
+            let mut seen = HashSet::new();
+            let all: Vec<String> = requested
+                .iter()
+                .filter(|n| seen.insert(n.as_str()))
+                .cloned()
+                .collect();
+            refuse(&why, &all, out);
+            return Ok(());
+        }
+        if supported.is_empty() {
+            refuse(
+                "none of the requested features is supported",
+                &unsupported,
+                out,
             );
             return Ok(());
         }
