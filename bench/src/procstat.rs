@@ -69,6 +69,21 @@ fn schedstat_ns(pid: u32) -> u64 {
         .sum()
 }
 
+/// Open file descriptors of `pid` (entries of `/proc/PID/fd`); 0 if unreadable.
+pub fn fd_count(pid: u32) -> u64 {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count() as u64)
+}
+
+/// The 1-minute load average (`/proc/loadavg`), if readable.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn bad(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("unreadable {what}"))
 }
@@ -101,6 +116,8 @@ mod tests {
         assert_eq!(parse_rss(status), Some(2048));
         let me = sample(std::process::id()).expect("own /proc entry");
         assert!(me.rss_kib > 0);
+        assert!(fd_count(std::process::id()) >= 3);
+        assert!(load_average().is_some());
         let later = Sample {
             cpu_ticks: me.cpu_ticks + 1,
             cpu_ns: me.cpu_ns + 7_000_000,

@@ -13,11 +13,47 @@
 //!   measured window divided by delivered messages;
 //! - *RSS per connection* is (RSS with every client connected and subscribed −
 //!   RSS before the first connection) / N.
+//!
+//! In tournament mode (`wardcast-nats`) the server is several processes: the
+//! `server_cpu_*` figures sum all of them (nats-server, the ingest, the
+//! edges), the `edge_cpu_*` figures the edges only, the RSS figures the edges
+//! only, and [`ProcFigures`] has each process alone.
 
 use std::fmt::Write as _;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
+
+/// The figures of one process of a server made of several.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProcFigures {
+    /// `nats`, `ingest`, `edge0`, ...
+    pub name: String,
+    /// Clients connected to it.
+    pub clients: u64,
+    /// CPU seconds over the measured window.
+    pub cpu_s: f64,
+    /// CPU in % of one core.
+    pub cpu_pct: f64,
+    /// CPU per delivered message (every client's, of every edge), µs.
+    pub cpu_us_per_msg: f64,
+    /// RSS before any client connected, KiB.
+    pub rss_base_kib: u64,
+    /// RSS with every client connected (idle: after the hold), KiB.
+    pub rss_kib: u64,
+    /// RSS at the end of the run, clients still connected, KiB.
+    pub rss_end_kib: u64,
+    /// Open file descriptors before any client connected.
+    pub fds_base: u64,
+    /// Open file descriptors with every client connected.
+    pub fds: u64,
+    /// (rss − base) / its clients, KiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rss_per_conn_kib: Option<f64>,
+    /// (fds − base) / its clients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fds_per_conn: Option<f64>,
+}
 
 /// The figures of one run.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -28,8 +64,16 @@ pub struct RunResult {
     pub target: String,
     /// Clients measured (a slow client is extra).
     pub clients: usize,
-    /// Snapshots per second posted.
+    /// Snapshots per second posted, per source.
     pub rate: f64,
+    /// Edge processes (tournament mode), else 1.
+    pub edges: usize,
+    /// Sources posted to (matches).
+    pub matches: usize,
+    /// `player` or `spectator` bodies.
+    pub mode: String,
+    /// The 1-minute load average when the run started.
+    pub load_avg: Option<f64>,
     /// Snapshots measured (after the warm-up).
     pub snapshots: usize,
     /// Seconds from the first measured post to the last.
@@ -60,6 +104,15 @@ pub struct RunResult {
     pub disconnected: u64,
     /// Clients that could not connect or subscribe.
     pub connect_failed: usize,
+    /// Markers a client got from another source than its own.
+    pub foreign: u64,
+    /// Subscriptions refused as "not ready" and sent again.
+    pub subscribe_retries: u64,
+    /// Seconds until every client had connected and subscribed.
+    pub connect_s: f64,
+    /// Tournament mode: seconds from the first post until every edge took a
+    /// subscription to every source.
+    pub ready_s: Option<f64>,
     /// POSTs answered with a status other than 200.
     pub post_errors: u64,
     /// Server CPU seconds over the measured window.
@@ -68,6 +121,26 @@ pub struct RunResult {
     pub server_cpu_pct: f64,
     /// Server CPU per delivered message, µs.
     pub server_cpu_us_per_msg: f64,
+    /// CPU seconds of the processes that serve clients (the edges; else the server).
+    pub edge_cpu_s: f64,
+    /// Their CPU in % of one core.
+    pub edge_cpu_pct: f64,
+    /// Their CPU per delivered message, µs.
+    pub edge_cpu_us_per_msg: f64,
+    /// Each process, when the server is several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub procs: Vec<ProcFigures>,
+    /// Posts measured (one broadcast each to its source's clients).
+    pub broadcasts: usize,
+    /// Broadcasts that reached every client of their source.
+    pub broadcasts_complete: usize,
+    /// Post to the last client of its source, median over broadcasts, ms.
+    pub broadcast_p50_ms: f64,
+    /// Post to the last client of its source, the slowest broadcast, ms.
+    pub broadcast_max_ms: f64,
+    /// Every broadcast's time to its last client, ms (when 50 or fewer).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub broadcast_ms: Vec<f64>,
     /// CPU of the bench's client workers in % of one core.
     pub client_cpu_pct: f64,
     /// Server RSS before any client connected, KiB.
@@ -98,6 +171,12 @@ pub struct RunResult {
     pub cpu_vs_node_cork: Option<f64>,
     /// Messages per second / the floor's.
     pub tput_vs_floor: Option<f64>,
+    /// p99 / embedded Wardcast's (`wardcast`) in the same scenario.
+    pub p99_vs_wardcast: Option<f64>,
+    /// Server CPU per message (every process) / embedded Wardcast's.
+    pub cpu_vs_wardcast: Option<f64>,
+    /// Edge CPU per message / embedded Wardcast's.
+    pub edge_cpu_vs_wardcast: Option<f64>,
     /// Highest rate with p99 under the bound (rate search only).
     pub max_rate: Option<f64>,
     /// Anything worth knowing about the run.
@@ -130,6 +209,7 @@ pub fn add_ratios(results: &mut [RunResult]) {
                 o.target == target
                     && o.scenario == r.scenario
                     && o.clients == r.clients
+                    && o.matches == r.matches
                     && (o.rate - r.rate).abs() < 1e-9
             })
             .cloned()
@@ -144,6 +224,13 @@ pub fn add_ratios(results: &mut [RunResult]) {
         if let Some(n) = find(&snapshot, r, "node") {
             r.p99_vs_node = ratio(r.p99_ms, n.p99_ms);
             r.cpu_vs_node = ratio(r.server_cpu_us_per_msg, n.server_cpu_us_per_msg);
+        }
+        if let Some(w) = find(&snapshot, r, "wardcast") {
+            if r.target != "wardcast" {
+                r.p99_vs_wardcast = ratio(r.p99_ms, w.p99_ms);
+                r.cpu_vs_wardcast = ratio(r.server_cpu_us_per_msg, w.server_cpu_us_per_msg);
+                r.edge_cpu_vs_wardcast = ratio(r.edge_cpu_us_per_msg, w.server_cpu_us_per_msg);
+            }
         }
         if let Some(n) = find(&snapshot, r, "node-cork") {
             r.p99_vs_node_cork = ratio(r.p99_ms, n.p99_ms);
@@ -161,14 +248,14 @@ pub fn table(results: &[RunResult]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<9} {:<9} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>8} {:>5} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6}",
+        "{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>7} {:>7} {:>8} {:>5} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6}",
         "scenario", "target", "N", "R", "p50ms", "p99ms", "p999ms", "maxms", "msg/s", "fr/m", "loss", "reorder",
         "cpu%", "us/msg", "cli%", "KiB/c", "maxR", "p99/fl", "cpu/fl", "p99/nd", "cpu/nd"
     );
     for r in results {
         let _ = writeln!(
             s,
-            "{:<9} {:<9} {:>5} {:>5} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.0} {:>5.1} {:>6} {:>7} {:>6.1} {:>6.2} {:>6.1} {:>6.1} {:>8} {:>6} {:>6} {:>6} {:>6}",
+            "{:<10} {:<13} {:>6} {:>5} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.0} {:>5.1} {:>6} {:>7} {:>6.1} {:>6.2} {:>6.1} {:>6.1} {:>8} {:>6} {:>6} {:>6} {:>6}",
             r.scenario,
             r.target,
             r.clients,
@@ -191,8 +278,43 @@ pub fn table(results: &[RunResult]) -> String {
             opt(r.p99_vs_node),
             opt(r.cpu_vs_node),
         );
+        if r.edges > 1 || r.matches > 1 || !r.procs.is_empty() {
+            let _ = writeln!(
+                s,
+                "           {} edges, {} sources, {} bodies; edge CPU {:.1} % = {:.2} us/msg; foreign {}; broadcasts complete {}/{}, to the last client p50 {:.1} ms, max {:.1} ms; connect {:.1} s",
+                r.edges,
+                r.matches,
+                r.mode,
+                r.edge_cpu_pct,
+                r.edge_cpu_us_per_msg,
+                r.foreign,
+                r.broadcasts_complete,
+                r.broadcasts,
+                r.broadcast_p50_ms,
+                r.broadcast_max_ms,
+                r.connect_s,
+            );
+        }
+        for p in &r.procs {
+            let _ = writeln!(
+                s,
+                "           {:<7} clients {:>6}  cpu {:>6.1} %  {:>6.2} us/msg  rss {} -> {} KiB{}  fds {} -> {}{}",
+                p.name,
+                p.clients,
+                p.cpu_pct,
+                p.cpu_us_per_msg,
+                p.rss_base_kib,
+                p.rss_kib,
+                p.rss_per_conn_kib
+                    .map_or_else(String::new, |v| format!(" ({v:.1} KiB/conn)")),
+                p.fds_base,
+                p.fds,
+                p.fds_per_conn
+                    .map_or_else(String::new, |v| format!(" ({v:.2}/conn)")),
+            );
+        }
         if let Some(note) = &r.note {
-            let _ = writeln!(s, "          note: {note}");
+            let _ = writeln!(s, "           note: {note}");
         }
     }
     s

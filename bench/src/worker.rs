@@ -14,6 +14,15 @@
 //!
 //! A slow client subscribes and then never reads again, with a small receive
 //! buffer so that the server's writes to it back up within seconds.
+//!
+//! A worker can serve clients of several servers (the edges of a tournament
+//! deployment) and several *streams* (GSI sources, one body sequence each,
+//! with markers of their own): each client names its server and its stream,
+//! and loss and reordering are counted against its own stream's posts. A
+//! marker outside the client's stream's range is *foreign* (another source's
+//! data reached it). A subscription an edge refuses as "not ready" (it has not
+//! caught up with the source's stream yet) is retried every 200 ms for up to
+//! 30 s.
 
 use std::collections::HashMap;
 use std::io;
@@ -52,23 +61,38 @@ pub struct ClientSpec {
     pub group: usize,
     /// Whether it stops reading after subscribing.
     pub slow: bool,
+    /// The server it connects to (index into [`WorkerConfig::servers`]).
+    pub server: usize,
+    /// The stream it watches (index into [`WorkerConfig::streams`]).
+    pub stream: usize,
+}
+
+/// One stream (GSI source) as the clients see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StreamSpec {
+    /// The WebSocket path for it (`/ws`, `/ws?source=m3`); `group=G` is
+    /// appended for the floor.
+    pub path: String,
+    /// The first measured marker: frames are counted from the marker before it.
+    pub measure_from: i64,
+    /// Every marker the stream's bodies carry: `first..=last`; any other
+    /// marker a client of it receives is foreign.
+    pub markers: (i64, i64),
 }
 
 /// Everything a worker needs, sent as its first stdin line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkerConfig {
-    /// The server's address.
-    pub server: SocketAddr,
-    /// The WebSocket path (`/ws`); `?group=G` is appended for the floor.
-    pub path: String,
+    /// The servers' addresses.
+    pub servers: Vec<SocketAddr>,
+    /// The streams.
+    pub streams: Vec<StreamSpec>,
     /// How clients subscribe.
     pub protocol: Protocol,
     /// The features of each subscription group.
     pub groups: Vec<Vec<String>>,
     /// The clients.
     pub clients: Vec<ClientSpec>,
-    /// The first measured marker: frames are counted from the marker before it.
-    pub measure_from: i64,
     /// Connections opened at once.
     pub connect_parallel: usize,
     /// `SO_RCVBUF` of a slow client, in bytes.
@@ -81,8 +105,8 @@ pub struct WorkerConfig {
 pub enum Command {
     /// The run is over: here are the measured markers and when each was posted.
     Finish {
-        /// `(marker, post start ns)` of every measured snapshot.
-        posts: Vec<(i64, u64)>,
+        /// Per stream, `(marker, post start ns)` of every measured snapshot.
+        posts: Vec<Vec<(i64, u64)>>,
         /// Wait at most this long for the last marker to reach every client.
         wait_ms: u64,
     },
@@ -111,6 +135,11 @@ pub struct WorkerResult {
     pub bytes: u64,
     /// Clients whose connection closed or failed before the end.
     pub disconnected: u64,
+    /// Markers received that belong to no marker of the client's stream.
+    pub foreign: u64,
+    /// Per measured marker, `(stream, marker, clients that got it, the last
+    /// receive ns)`: when a broadcast reached the last of this worker's clients.
+    pub broadcasts: Vec<(usize, i64, u64, u64)>,
     /// The first receive of a measured marker, ns.
     pub first_ns: u64,
     /// The last receive of a measured marker, ns.
@@ -129,16 +158,26 @@ pub enum Report {
         failed: usize,
         /// The first failure.
         error: Option<String>,
+        /// Subscriptions refused as "not ready" and sent again.
+        #[serde(default)]
+        retries: u64,
     },
     /// The measurements.
     Result(WorkerResult),
 }
 
 /// The end of a run as the clients see it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Finish {
-    last_marker: i64,
+    /// The last measured marker of each stream.
+    last_markers: Arc<[i64]>,
     deadline: Instant,
+}
+
+impl Finish {
+    fn last_marker(&self, stream: usize) -> i64 {
+        self.last_markers.get(stream).copied().unwrap_or(i64::MIN)
+    }
 }
 
 struct Shared {
@@ -151,6 +190,7 @@ struct Shared {
 #[derive(Default)]
 struct Outcome {
     slow: bool,
+    stream: usize,
     records: Vec<(i64, u64)>,
     frames: u64,
     bytes: u64,
@@ -183,21 +223,38 @@ impl Conn {
     }
 }
 
-async fn connect(spec: ClientSpec, shared: &Shared) -> io::Result<Conn> {
+/// How long a client keeps asking a source that is not ready yet, and how often.
+const NOT_READY_FOR: Duration = Duration::from_secs(30);
+const NOT_READY_EVERY: Duration = Duration::from_millis(200);
+
+async fn connect(spec: ClientSpec, shared: &Shared, retries: &mut u64) -> io::Result<Conn> {
     let cfg = &shared.config;
+    let server = *cfg
+        .servers
+        .get(spec.server)
+        .ok_or_else(|| err("no such server"))?;
+    let stream_spec = cfg
+        .streams
+        .get(spec.stream)
+        .ok_or_else(|| err("no such stream"))?;
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(spec.source.into(), 0))?;
     if spec.slow {
         socket.set_recv_buffer_size(cfg.slow_rcvbuf)?;
     }
-    let stream = socket.connect(cfg.server).await?;
+    let stream = socket.connect(server).await?;
     stream.set_nodelay(true)?;
     let mut conn = Conn {
         stream,
         buf: Vec::with_capacity(8 * 1024),
     };
-    let path = format!("{}?group={}", cfg.path, spec.group);
-    let request = ws::upgrade_request(&cfg.server.to_string(), &path);
+    let sep = if stream_spec.path.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let path = format!("{}{sep}group={}", stream_spec.path, spec.group);
+    let request = ws::upgrade_request(&server.to_string(), &path);
     conn.stream.write_all(request.as_bytes()).await?;
     let end = loop {
         if let Some(end) = ws::head_end(&conn.buf) {
@@ -219,6 +276,7 @@ async fn connect(spec: ClientSpec, shared: &Shared) -> io::Result<Conn> {
             .get(spec.group)
             .ok_or_else(|| err("no such group"))?;
         conn.stream.write_all(frame).await?;
+        let give_up = Instant::now() + NOT_READY_FOR;
         loop {
             if let Some(h) = conn.frame() {
                 let payload = &conn.buf[h.header_len..h.frame_len()];
@@ -228,13 +286,23 @@ async fn connect(spec: ClientSpec, shared: &Shared) -> io::Result<Conn> {
                 if h.opcode == ws::OP_CLOSE {
                     return Err(err("closed while subscribing"));
                 }
-                if is_result && memchr::memmem::find(payload, b"\"success\":true").is_none() {
+                let refused =
+                    is_result && memchr::memmem::find(payload, b"\"success\":true").is_none();
+                let not_ready = refused && memchr::memmem::find(payload, b"not ready").is_some();
+                if refused && !(not_ready && Instant::now() < give_up) {
                     return Err(err(format!(
                         "subscription refused: {}",
                         String::from_utf8_lossy(payload)
                     )));
                 }
                 conn.buf.drain(..h.frame_len());
+                if not_ready {
+                    // The edge has not caught up with the source yet: ask again.
+                    *retries += 1;
+                    tokio::time::sleep(NOT_READY_EVERY).await;
+                    conn.stream.write_all(frame).await?;
+                    continue;
+                }
                 if is_result {
                     break;
                 }
@@ -251,6 +319,7 @@ async fn connect(spec: ClientSpec, shared: &Shared) -> io::Result<Conn> {
 /// Reads until the run is over; records every marker with its receive time.
 async fn read_loop(
     conn: &mut Conn,
+    stream: usize,
     measure_from: i64,
     mut finish: watch::Receiver<Option<Finish>>,
     out: &mut Outcome,
@@ -306,9 +375,9 @@ async fn read_loop(
             at += h.frame_len();
         }
         conn.buf.drain(..at);
-        let end = *finish.borrow();
-        if let Some(end) = end {
-            if max_marker >= end.last_marker {
+        let end = finish.borrow().clone();
+        if let Some(end) = &end {
+            if max_marker >= end.last_marker(stream) {
                 return;
             }
         }
@@ -326,7 +395,7 @@ async fn read_loop(
                 }
             }
             () = async {
-                match end {
+                match &end {
                     Some(end) => tokio::time::sleep_until(end.deadline).await,
                     None => std::future::pending().await,
                 }
@@ -339,29 +408,35 @@ async fn client(
     spec: ClientSpec,
     shared: Arc<Shared>,
     gate: Arc<Semaphore>,
-    ready: mpsc::UnboundedSender<Result<(), String>>,
+    ready: mpsc::UnboundedSender<(Result<(), String>, u64)>,
     mut finish: watch::Receiver<Option<Finish>>,
 ) -> Outcome {
     let mut out = Outcome {
         slow: spec.slow,
+        stream: spec.stream,
         ..Outcome::default()
     };
+    let mut retries = 0;
     let connected = {
         let _permit = gate.acquire().await;
-        tokio::time::timeout(Duration::from_secs(60), connect(spec, &shared)).await
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            connect(spec, &shared, &mut retries),
+        )
+        .await
     };
     let mut conn = match connected {
         Ok(Ok(conn)) => {
-            let _ = ready.send(Ok(()));
+            let _ = ready.send((Ok(()), retries));
             conn
         }
         Ok(Err(e)) => {
-            let _ = ready.send(Err(e.to_string()));
+            let _ = ready.send((Err(e.to_string()), retries));
             out.disconnected = true;
             return out;
         }
         Err(_) => {
-            let _ = ready.send(Err("connect timed out after 60 s".into()));
+            let _ = ready.send((Err("connect timed out after 60 s".into()), retries));
             out.disconnected = true;
             return out;
         }
@@ -376,20 +451,39 @@ async fn client(
         }
         return out;
     }
-    read_loop(&mut conn, shared.config.measure_from, finish, &mut out).await;
+    let measure_from = shared
+        .config
+        .streams
+        .get(spec.stream)
+        .map_or(i64::MIN, |s| s.measure_from);
+    read_loop(&mut conn, spec.stream, measure_from, finish, &mut out).await;
     out
 }
 
-fn summarize(outcomes: &[Outcome], posts: &[(i64, u64)], measure_from: i64) -> WorkerResult {
-    let post_at: HashMap<i64, u64> = posts.iter().copied().collect();
-    let last = posts.iter().map(|p| p.0).max().unwrap_or(measure_from - 1);
-    let range = usize::try_from(last - measure_from + 1).unwrap_or(0);
+fn summarize(
+    outcomes: &[Outcome],
+    posts: &[Vec<(i64, u64)>],
+    streams: &[StreamSpec],
+) -> WorkerResult {
+    let post_at: Vec<HashMap<i64, u64>> =
+        posts.iter().map(|p| p.iter().copied().collect()).collect();
     let mut hist = new_histogram();
     let mut r = WorkerResult {
         first_ns: u64::MAX,
         ..WorkerResult::default()
     };
+    // (stream, marker) -> (clients, last receive)
+    let mut broadcasts: HashMap<(usize, i64), (u64, u64)> = HashMap::new();
+    let no_posts = Vec::new();
     for o in outcomes.iter().filter(|o| !o.slow) {
+        let posts = posts.get(o.stream).unwrap_or(&no_posts);
+        let Some(stream) = streams.get(o.stream) else {
+            continue;
+        };
+        let measure_from = stream.measure_from;
+        let (first, last_marker) = stream.markers;
+        let last = posts.iter().map(|p| p.0).max().unwrap_or(measure_from - 1);
+        let range = usize::try_from(last - measure_from + 1).unwrap_or(0);
         r.clients += 1;
         r.frames += o.frames;
         r.bytes += o.bytes;
@@ -397,6 +491,10 @@ fn summarize(outcomes: &[Outcome], posts: &[(i64, u64)], measure_from: i64) -> W
         let mut seen = vec![false; range];
         let mut max_seen = i64::MIN;
         for &(m, t) in &o.records {
+            if m < first || m > last_marker {
+                r.foreign += 1;
+                continue;
+            }
             let idx = usize::try_from(m - measure_from)
                 .ok()
                 .filter(|&i| i < range);
@@ -409,12 +507,15 @@ fn summarize(outcomes: &[Outcome], posts: &[(i64, u64)], measure_from: i64) -> W
             max_seen = max_seen.max(m);
             if let (Some(i), false) = (idx, already) {
                 seen[i] = true;
-                if let Some(&post) = post_at.get(&m) {
+                if let Some(&post) = post_at.get(o.stream).and_then(|p| p.get(&m)) {
                     let micros = (t.saturating_sub(post) / 1000).max(1);
                     let _ = hist.record(micros.min(hist.high()));
                     r.delivered += 1;
                     r.first_ns = r.first_ns.min(t);
                     r.last_ns = r.last_ns.max(t);
+                    let b = broadcasts.entry((o.stream, m)).or_insert((0, 0));
+                    b.0 += 1;
+                    b.1 = b.1.max(t);
                 }
             }
         }
@@ -439,6 +540,12 @@ fn summarize(outcomes: &[Outcome], posts: &[(i64, u64)], measure_from: i64) -> W
         .iter_recorded()
         .map(|v| (v.value_iterated_to(), v.count_at_value()))
         .collect();
+    let mut broadcasts: Vec<(usize, i64, u64, u64)> = broadcasts
+        .into_iter()
+        .map(|((s, m), (n, t))| (s, m, n, t))
+        .collect();
+    broadcasts.sort_unstable();
+    r.broadcasts = broadcasts;
     r
 }
 
@@ -503,7 +610,6 @@ async fn run() -> io::Result<()> {
             frame
         })
         .collect();
-    let measure_from = config.measure_from;
     let gate = Arc::new(Semaphore::new(config.connect_parallel.max(1)));
     let clients = config.clients.clone();
     let shared = Arc::new(Shared { config, subscribe });
@@ -522,8 +628,9 @@ async fn run() -> io::Result<()> {
         })
         .collect();
     drop(ready_tx);
-    let (mut connected, mut failed, mut error) = (0, 0, None);
-    while let Some(r) = ready_rx.recv().await {
+    let (mut connected, mut failed, mut error, mut retries) = (0, 0, None, 0);
+    while let Some((r, tries)) = ready_rx.recv().await {
+        retries += tries;
         match r {
             Ok(()) => connected += 1,
             Err(e) => {
@@ -536,14 +643,18 @@ async fn run() -> io::Result<()> {
         connected,
         failed,
         error,
+        retries,
     });
     let posts = match lines.next_line().await? {
         Some(line) => match serde_json::from_str::<Command>(&line) {
             Ok(Command::Finish { posts, wait_ms }) => {
-                let last_marker = posts.iter().map(|p| p.0).max().unwrap_or(i64::MIN);
+                let last_markers: Arc<[i64]> = posts
+                    .iter()
+                    .map(|p| p.iter().map(|p| p.0).max().unwrap_or(i64::MIN))
+                    .collect();
                 let deadline = Instant::now() + Duration::from_millis(wait_ms);
                 let _ = finish_tx.send(Some(Finish {
-                    last_marker,
+                    last_markers,
                     deadline,
                 }));
                 posts
@@ -553,7 +664,7 @@ async fn run() -> io::Result<()> {
         // The coordinator went away: stop.
         None => {
             let _ = finish_tx.send(Some(Finish {
-                last_marker: i64::MIN,
+                last_markers: Arc::from(Vec::new()),
                 deadline: Instant::now(),
             }));
             Vec::new()
@@ -563,7 +674,11 @@ async fn run() -> io::Result<()> {
     for h in handles {
         outcomes.push(h.await.unwrap_or_default());
     }
-    emit(&Report::Result(summarize(&outcomes, &posts, measure_from)));
+    emit(&Report::Result(summarize(
+        &outcomes,
+        &posts,
+        &shared.config.streams,
+    )));
     // Stay (and keep the connections) until the coordinator has read this
     // process's CPU time and closes stdin.
     while let Ok(Some(_)) = lines.next_line().await {}
@@ -574,19 +689,31 @@ async fn run() -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn outcome(records: &[(i64, u64)]) -> Outcome {
+    fn outcome(stream: usize, records: &[(i64, u64)]) -> Outcome {
         Outcome {
+            stream,
             records: records.to_vec(),
             ..Outcome::default()
         }
     }
 
+    fn stream(measure_from: i64, markers: (i64, i64)) -> StreamSpec {
+        StreamSpec {
+            path: "/ws".into(),
+            measure_from,
+            markers,
+        }
+    }
+
     #[test]
     fn loss_reordering_and_duplicates_are_counted_per_client() {
-        let posts = [(10, 1_000_000), (11, 2_000_000), (12, 3_000_000)];
-        let clean = outcome(&[(9, 0), (10, 1_500_000), (11, 2_500_000), (12, 3_500_000)]);
-        let messy = outcome(&[(11, 2_100_000), (10, 2_200_000), (10, 2_300_000)]);
-        let r = summarize(&[clean, messy], &posts, 10);
+        let posts = vec![vec![(10, 1_000_000), (11, 2_000_000), (12, 3_000_000)]];
+        let clean = outcome(
+            0,
+            &[(9, 0), (10, 1_500_000), (11, 2_500_000), (12, 3_500_000)],
+        );
+        let messy = outcome(0, &[(11, 2_100_000), (10, 2_200_000), (10, 2_300_000)]);
+        let r = summarize(&[clean, messy], &posts, &[stream(10, (5, 12))]);
         assert_eq!(r.clients, 2);
         assert_eq!(r.expected, 6);
         assert_eq!(r.delivered, 5);
@@ -595,5 +722,33 @@ mod tests {
         assert_eq!(r.duplicates, 1);
         let total: u64 = r.histogram.iter().map(|(_, c)| c).sum();
         assert_eq!(total, 5);
+        assert_eq!(r.foreign, 0);
+        assert_eq!(
+            r.broadcasts,
+            vec![
+                (0, 10, 2, 2_200_000),
+                (0, 11, 2, 2_500_000),
+                (0, 12, 1, 3_500_000)
+            ]
+        );
+    }
+
+    #[test]
+    fn each_client_is_held_to_its_own_stream() {
+        let posts = vec![
+            vec![(10, 1_000_000), (11, 2_000_000)],
+            vec![(110, 1_100_000), (111, 2_100_000)],
+        ];
+        let streams = [stream(10, (5, 11)), stream(110, (105, 111))];
+        let a = outcome(0, &[(10, 1_200_000), (11, 2_200_000)]);
+        // Got its own first marker, then one of stream 0's: foreign, and its second lost.
+        let b = outcome(1, &[(110, 1_300_000), (11, 2_300_000)]);
+        let r = summarize(&[a, b], &posts, &streams);
+        assert_eq!(r.expected, 4);
+        assert_eq!(r.delivered, 3);
+        assert_eq!(r.lost, 1);
+        assert_eq!(r.foreign, 1);
+        assert_eq!(r.reordered, 0);
+        assert_eq!(r.broadcasts.len(), 3);
     }
 }

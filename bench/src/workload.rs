@@ -35,6 +35,14 @@ pub struct Sequence {
 }
 
 impl Sequence {
+    /// Every marker the bodies carry, first and last.
+    pub fn markers(&self) -> (i64, i64) {
+        (
+            self.first_marker,
+            self.marker(self.bodies.len().saturating_sub(1)),
+        )
+    }
+
     /// The marker (`map.clock_time`) body `k` carries.
     pub fn marker(&self, k: usize) -> i64 {
         self.first_marker + i64::try_from(k).unwrap_or(i64::MAX)
@@ -63,9 +71,21 @@ fn number(v: &Value, a: &str, b: &str) -> i64 {
 
 /// Builds `count` bodies of the simulated match in `mode`.
 pub fn sequence(mode: Mode, count: usize) -> Sequence {
+    sequence_at(mode, count, 0)
+}
+
+/// How far apart the markers of two streams are: stream `j`'s clock starts
+/// `j * STREAM_MARKER_GAP` seconds later, so that its markers never meet
+/// another stream's (a stream must have fewer bodies than this).
+pub const STREAM_MARKER_GAP: i64 = 100_000;
+
+/// Builds `count` bodies of the simulated match in `mode`, its clock (and so
+/// its markers) `offset` seconds later than [`sequence`]'s: each match of a
+/// tournament gets its own markers.
+pub fn sequence_at(mode: Mode, count: usize, offset: i64) -> Sequence {
     let templates = templates(mode);
     let first = templates.first().cloned().unwrap_or(Value::Null);
-    let clock0 = number(&first, "map", "clock_time");
+    let clock0 = number(&first, "map", "clock_time") + offset;
     let game0 = number(&first, "map", "game_time");
     let ts0 = number(&first, "provider", "timestamp");
     let bodies = (0..count)
