@@ -68,26 +68,40 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// Opens a source's stream and the checkpoints, with the source taking the
-/// stream's epoch (refused if it already holds batches of another one: the
-/// stream was lost and made anew; the node must be restarted to serve it).
-async fn open_stream(bus: &Bus, source: &Source) -> Result<(SourceStream, Checkpoints), String> {
-    let stream = bus
-        .open_source(source.id())
-        .await
-        .map_err(|e| e.to_string())?;
+/// stream's epoch. Only the writer (`create`) makes a missing stream; a
+/// reader waits for it. A stream with another epoch than the batches the
+/// source holds was lost and made anew: the source starts over in the new
+/// epoch (its clients are closed with 4010 and resume with a fresh snapshot).
+async fn open_stream(
+    bus: &Bus,
+    source: &Source,
+    create: bool,
+) -> Result<(SourceStream, Checkpoints), String> {
+    let stream = if create {
+        bus.open_source(source.id()).await
+    } else {
+        bus.find_source(source.id()).await.and_then(|found| {
+            found.ok_or_else(|| wardcast_bus::Error::JetStream("no stream yet".into()))
+        })
+    }
+    .map_err(|e| e.to_string())?;
     if !source.adopt_epoch(stream.epoch()) {
-        return Err(format!(
-            "the stream of {} has a new epoch (its data was lost): restart this node to serve it",
-            source.id()
-        ));
+        tracing::warn!(
+            source = source.id(),
+            "the source's stream has a new epoch (its data was lost): starting the source over; its clients are closed with 4010"
+        );
+        source.set_ready(false);
+        source.reset(stream.epoch());
     }
     let checkpoints = bus.checkpoints().await.map_err(|e| e.to_string())?;
     Ok((stream, checkpoints))
 }
 
 /// Brings a fresh source up to the stream's end: its checkpoint when one
-/// fits the stream, then every batch after it. Returns a reader positioned
-/// after the last batch applied.
+/// fits the stream (with the batches before it that the source's history
+/// would still hold, so clients can resume here from before this node
+/// started), then every batch after it. Returns a reader positioned after
+/// the last batch applied.
 async fn catch_up(
     stream: &SourceStream,
     checkpoints: &Checkpoints,
@@ -106,6 +120,7 @@ async fn catch_up(
             if fits {
                 if let Some(covered) = source.restore(&ck.data) {
                     start = covered + 1;
+                    backfill(stream, source, span.first, covered).await?;
                 }
             }
         }
@@ -121,9 +136,75 @@ async fn catch_up(
     Ok(reader)
 }
 
+/// Reads the batches from `last` back towards `first`, as far as the
+/// source's history would keep them, into the history of a source just
+/// restored from a checkpoint of batch `last`.
+async fn backfill(
+    stream: &SourceStream,
+    source: &Source,
+    first: u64,
+    last: u64,
+) -> Result<(), String> {
+    let limits = source.history_limits();
+    let now = std::time::SystemTime::now();
+    let (mut notifications, mut bytes) = (0usize, 0usize);
+    let mut older = Vec::new();
+    for number in (first..=last).rev() {
+        let stored = match stream.get(number).await {
+            Ok(stored) => stored,
+            // Aged out of the stream meanwhile: the history starts after it.
+            Err(_) => break,
+        };
+        let age = now.duration_since(stored.at).unwrap_or_default();
+        bytes += stored.payload.len();
+        let batch = source.decode(stored.payload).map_err(|e| e.to_string())?;
+        notifications += batch.len();
+        if age > limits.max_age
+            || notifications > limits.max_notifications
+            || bytes > limits.max_bytes
+        {
+            break;
+        }
+        older.push((age, batch));
+    }
+    older.reverse();
+    let kept = source.backfill(older);
+    tracing::debug!(
+        source = source.id(),
+        kept,
+        "history backfilled from the stream"
+    );
+    Ok(())
+}
+
+/// Why a batch was not published.
+#[derive(Debug)]
+pub(crate) enum PublishError {
+    /// The node is shutting down.
+    Stopped,
+    /// Another ingest writes the source now (this one lost its lease).
+    Fenced(String),
+    /// The source's stream is gone (NATS lost its store) or was made anew;
+    /// the batch, rendered for it, is handed back.
+    Lost(Box<wardcast_broker::bus::BusBatch>),
+    /// The batch could not be applied locally after it was stored.
+    Local(String),
+}
+
+impl std::fmt::Display for PublishError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Stopped => f.write_str("shutting down"),
+            Self::Fenced(e) | Self::Local(e) => f.write_str(e),
+            Self::Lost(_) => f.write_str("the source's stream was lost"),
+        }
+    }
+}
+
 /// The ingest side of one source: its stream, its fenced writer, and when
 /// its checkpoint is due.
 pub(crate) struct Upstream {
+    bus: Bus,
     stream: SourceStream,
     writer: Writer,
     checkpoints: Checkpoints,
@@ -145,11 +226,12 @@ impl Upstream {
             .map_err(|e| e.to_string())?;
         let lease_stop = CancellationToken::new();
         tokio::spawn(hold(lease, source.id().to_string(), lease_stop.clone()));
-        let (stream, checkpoints) = open_stream(bus, source).await?;
+        let (stream, checkpoints) = open_stream(bus, source, true).await?;
         drop(catch_up(&stream, &checkpoints, source).await?);
         source.set_ready(true);
         let writer = stream.writer(&run).await.map_err(|e| e.to_string())?;
         Ok(Self {
+            bus: bus.clone(),
             stream,
             writer,
             checkpoints,
@@ -159,16 +241,44 @@ impl Upstream {
         })
     }
 
+    /// Whether the source's stream is gone or made anew (not merely
+    /// unreachable: then it cannot tell, and says no).
+    async fn stream_lost(&self) -> bool {
+        match self.bus.find_source(self.stream.source()).await {
+            Ok(None) => true,
+            Ok(Some(found)) => found.epoch() != self.stream.epoch(),
+            Err(_) => false,
+        }
+    }
+
+    /// After [`PublishError::Lost`]: makes the source's stream anew (a new
+    /// epoch) and starts the source over in it, empty; its clients are
+    /// closed with 4010. The caller then publishes the current state.
+    pub async fn start_over(&mut self, source: &Source) -> Result<(), String> {
+        let (stream, checkpoints) = open_stream(&self.bus, source, true).await?;
+        if source.next_batch() != 1 {
+            // The stream came back after all (same epoch): carry on in it.
+            source.set_ready(true);
+            return Ok(());
+        }
+        let run = uuid::Uuid::new_v4().to_string();
+        self.writer = stream.writer(&run).await.map_err(|e| e.to_string())?;
+        self.stream = stream;
+        self.checkpoints = checkpoints;
+        self.since_checkpoint = 0;
+        source.set_ready(true);
+        Ok(())
+    }
+
     /// Stores `batch` as the source's next batch, then applies it locally.
     /// While NATS is unreachable it retries (the pipeline waits, its queue
-    /// fills, and the game gets 503: nothing is rendered and lost). A
-    /// second ingest for the source is an error: this one stops writing.
+    /// fills, and the game gets 503: nothing is rendered and lost).
     pub async fn publish(
         &mut self,
         source: &Source,
         batch: Batch,
         stop: &CancellationToken,
-    ) -> Result<(), String> {
+    ) -> Result<(), PublishError> {
         // Rendered once: a retry carries the same bytes under the same number.
         let rendered = source.render(self.writer.next_sequence(), batch);
         let bytes = rendered.encode();
@@ -176,13 +286,21 @@ impl Upstream {
         loop {
             match self.writer.publish(bytes.clone()).await {
                 Ok(_) => {
-                    source
-                        .apply(rendered)
-                        .map_err(|e| format!("local hub out of order: {e:?}"))?;
+                    source.apply(rendered).map_err(|e| {
+                        PublishError::Local(format!("local hub out of order: {e:?}"))
+                    })?;
                     break;
                 }
-                Err(e @ wardcast_bus::Error::Fenced { .. }) => return Err(e.to_string()),
+                Err(e @ wardcast_bus::Error::Fenced { .. }) => {
+                    if self.stream_lost().await {
+                        return Err(PublishError::Lost(Box::new(rendered)));
+                    }
+                    return Err(PublishError::Fenced(e.to_string()));
+                }
                 Err(e) => {
+                    if self.stream_lost().await {
+                        return Err(PublishError::Lost(Box::new(rendered)));
+                    }
                     if attempt == 0 {
                         tracing::warn!(
                             source = source.id(),
@@ -192,7 +310,7 @@ impl Upstream {
                     let wait = backoff(attempt);
                     attempt += 1;
                     tokio::select! {
-                        () = stop.cancelled() => return Err("shutting down".into()),
+                        () = stop.cancelled() => return Err(PublishError::Stopped),
                         () = tokio::time::sleep(wait) => {}
                     }
                 }
@@ -207,7 +325,8 @@ impl Upstream {
         Ok(())
     }
 
-    /// Writes the source's checkpoint now (a failure waits for the next one).
+    /// Writes the source's checkpoint now (a failure waits for the next one,
+    /// with the bucket opened again in case NATS lost it).
     pub async fn checkpoint(&mut self, source: &Source) {
         let checkpoint = Checkpoint {
             epoch: self.stream.epoch().to_string(),
@@ -219,7 +338,12 @@ impl Upstream {
                 self.since_checkpoint = 0;
                 self.last_checkpoint = Instant::now();
             }
-            Err(e) => tracing::warn!(source = source.id(), "checkpoint not written: {e}"),
+            Err(e) => {
+                tracing::warn!(source = source.id(), "checkpoint not written: {e}");
+                if let Ok(checkpoints) = self.bus.checkpoints().await {
+                    self.checkpoints = checkpoints;
+                }
+            }
         }
     }
 }
@@ -306,7 +430,7 @@ async fn follow(bus: Bus, source: Source, stop: CancellationToken) {
 }
 
 async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
-    let (stream, checkpoints) = open_stream(bus, source).await?;
+    let (stream, checkpoints) = open_stream(bus, source, false).await?;
     let mut reader = catch_up(&stream, &checkpoints, source).await?;
     let mut health = None;
     adopt_states(source, &mut health);
@@ -316,8 +440,15 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
         let next = tokio::select! {
             next = reader.next() => next,
             () = tokio::time::sleep(STALL_CHECK) => {
-                // Quiet: fine, unless the stream has batches the consumer
-                // did not deliver (a consumer stuck after a NATS restart).
+                // Quiet: fine, unless the stream was lost (NATS lost its
+                // store: the consumer then waits for sequences a new stream
+                // will not have for long), or has batches the consumer did
+                // not deliver (a consumer stuck after a NATS restart).
+                match bus.find_source(source.id()).await {
+                    Ok(Some(found)) if found.epoch() == stream.epoch() => {}
+                    Ok(_) => return Err("the source's stream was lost or made anew".into()),
+                    Err(e) => return Err(e.to_string()),
+                }
                 let span = stream.span().await.map_err(|e| e.to_string())?;
                 if span.last >= reader.expected() {
                     return Err(format!(

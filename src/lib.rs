@@ -1043,12 +1043,123 @@ impl Pipeline {
         }
         #[cfg(feature = "nats")]
         if let Some(upstream) = self.upstream.as_mut() {
-            if let Err(e) = upstream.publish(&self.source, batch, &self.stop).await {
-                tracing::error!(source = self.source.id(), "not published: {e}");
+            use federation::PublishError;
+            match upstream.publish(&self.source, batch, &self.stop).await {
+                Ok(()) | Err(PublishError::Stopped) => {}
+                Err(PublishError::Lost(batch)) => {
+                    let events = self.source.events_of(*batch);
+                    self.start_over(events).await;
+                }
+                Err(PublishError::Fenced(e)) => {
+                    // Another ingest writes the source now: this one waits
+                    // for its lease (the game gets 503 meanwhile), then
+                    // carries on after what the other one stored.
+                    tracing::error!(source = self.source.id(), "not published: {e}");
+                    self.upstream = None;
+                    let stop = self.stop.clone();
+                    self.open_upstream(&stop).await;
+                }
+                Err(e @ PublishError::Local(_)) => {
+                    tracing::error!(source = self.source.id(), "not published: {e}");
+                }
             }
             return;
         }
         self.source.publish(batch);
+    }
+
+    /// The source's stream was lost (NATS lost its store): makes it anew, in
+    /// a new epoch, and publishes what the source's clients must hold first:
+    /// the version, whether the game runs, and every info the engine holds
+    /// (health and `listSources` details follow with the next batches), then
+    /// `events`, the events of the batch the lost stream did not take.
+    #[cfg(feature = "nats")]
+    async fn start_over(&mut self, mut events: Batch) {
+        let running = self.source.game_running();
+        let mut attempt = 0u32;
+        loop {
+            let Some(upstream) = self.upstream.as_mut() else {
+                return;
+            };
+            if let Err(e) = upstream.start_over(&self.source).await {
+                if attempt == 0 {
+                    tracing::warn!(
+                        source = self.source.id(),
+                        "cannot make the source's stream anew yet: {e}"
+                    );
+                }
+                attempt = attempt.saturating_add(1);
+                tokio::select! {
+                    () = self.stop.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt.min(5)))) => {}
+                }
+                continue;
+            }
+            if self.source.next_batch() != 1 {
+                return; // the stream was not lost after all
+            }
+            tracing::warn!(source = self.source.id(), epoch = %self.source.epoch(), "the source's stream was lost: started over in a new epoch");
+            self.health_published = false;
+            self.plugin_error = serde_json::Value::Null;
+            self.details_changed = true;
+            let catalogue = self.source.catalogue();
+            let mut state = Batch::default();
+            for (feature, category, key, value) in self.engine.info() {
+                if let Some(id) = catalogue.id(feature) {
+                    state.info(id, category, key, value.clone());
+                }
+            }
+            let mut batches = vec![version_batch(catalogue)];
+            if running {
+                batches.push(Batch::game_running(true));
+            }
+            batches.push(state);
+            // The state first, then the events the lost stream did not take.
+            let mut lost = false;
+            for batch in batches {
+                match self.store_afresh(batch).await {
+                    Ok(()) => {}
+                    Err(Some(_)) => {
+                        lost = true;
+                        break;
+                    }
+                    Err(None) => return,
+                }
+            }
+            if !lost {
+                match self.store_afresh(std::mem::take(&mut events)).await {
+                    Ok(()) | Err(None) => return,
+                    Err(Some(batch)) => events = self.source.events_of(*batch),
+                }
+            }
+            // Lost again: start over again (the state is read afresh).
+        }
+    }
+
+    /// One batch of [`Pipeline::start_over`]: `Err(Some(batch))` when the
+    /// stream was lost again, `Err(None)` when it cannot be published.
+    #[cfg(feature = "nats")]
+    async fn store_afresh(
+        &mut self,
+        mut batch: Batch,
+    ) -> Result<(), Option<Box<wardcast_broker::bus::BusBatch>>> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if std::mem::take(&mut self.details_changed) {
+            batch.details(self.details.clone());
+        }
+        let Some(upstream) = self.upstream.as_mut() else {
+            return Err(None);
+        };
+        match upstream.publish(&self.source, batch, &self.stop).await {
+            Ok(()) => Ok(()),
+            Err(federation::PublishError::Lost(batch)) => Err(Some(batch)),
+            Err(e) => {
+                tracing::error!(source = self.source.id(), "not published: {e}");
+                Err(None)
+            }
+        }
     }
 
     /// Tells the engine what the source's clients already hold (a restarted

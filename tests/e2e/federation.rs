@@ -85,6 +85,21 @@ async fn kills_until(client: &mut Client, last: i64) -> (Vec<i64>, u64) {
     }
 }
 
+/// `resume`, retried while the node says the source is not ready yet (as
+/// a client does), and its result.
+async fn resume_when_ready(client: &mut Client, params: Value) -> Value {
+    within("the source is ready", async {
+        loop {
+            let result = client.result("resume", Some(params.clone())).await;
+            if result["success"] != false {
+                return result;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+}
+
 async fn post(server: &Server, body: &Value) {
     let (status, text) = server.post_to("m1", body).await;
     assert_eq!(status, 200, "{text}");
@@ -181,6 +196,17 @@ async fn a_client_resumes_on_another_edge_and_gets_exactly_what_it_missed() {
 
 #[tokio::test]
 async fn nats_down_for_five_seconds_loses_nothing_and_edges_keep_serving() {
+    nats_down_for(5).await;
+}
+
+#[tokio::test]
+async fn nats_down_for_thirty_seconds_loses_nothing_and_edges_keep_serving() {
+    nats_down_for(30).await;
+}
+
+/// NATS stops for `seconds` (its store kept): the ingest holds what it
+/// cannot store, edges serve what they hold, yellow, and catch up after.
+async fn nats_down_for(seconds: u64) {
     let Some(mut nats) = NatsServer::start().await else {
         return;
     };
@@ -220,7 +246,7 @@ async fn nats_down_for_five_seconds_loses_nothing_and_edges_keep_serving() {
         "{health}"
     );
     // The outage itself (the scenario, not a synchronisation).
-    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
     nats.restart().await;
 
     assert_eq!(
@@ -431,4 +457,125 @@ async fn clients_of_an_edge_that_goes_away_resume_on_another() {
     }
     ingest.shutdown().await;
     other.shutdown().await;
+}
+
+#[tokio::test]
+async fn nats_back_after_five_seconds_without_its_store_starts_the_source_over() {
+    store_lost_after(5).await;
+}
+
+#[tokio::test]
+async fn nats_back_after_thirty_seconds_without_its_store_starts_the_source_over() {
+    store_lost_after(30).await;
+}
+
+/// NATS stops for `seconds` and comes back with nothing (no stream, no
+/// checkpoint, no lease): the ingest makes the stream anew in a new epoch
+/// with the state it holds, the edge's clients are closed with 4010 and
+/// resume with `recovered: false` and that state.
+async fn store_lost_after(seconds: u64) {
+    let Some(mut nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let edge = Server::start(node(&nats, Role::Edge)).await;
+    post(&ingest, &kills(100, 0)).await;
+    let before = followed(&edge, "m1").await;
+    let mut client = edge.client_of("m1").await;
+    let result = client.subscribe(&["kill", "me"]).await;
+    client.notification().await; // the `me` snapshot
+    post(&ingest, &kills(101, 1)).await;
+    let (_, since) = kills_until(&mut client, 1).await;
+
+    nats.kill().await;
+    // The game posts on: the ingest holds it while NATS is away.
+    post(&ingest, &kills(102, 2)).await;
+    // The outage itself (the scenario, not a synchronisation).
+    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+    // NATS comes back with nothing. The ingest finds the stream gone, makes
+    // it anew in a new epoch with the state it holds, then this kill.
+    nats.restart_empty().await;
+    assert_eq!(
+        within("closed by the reset", client.close_code()).await,
+        Some(4010),
+        "the edge's clients are told their seqs mean nothing now"
+    );
+    let after = within("the edge follows the new stream", async {
+        loop {
+            let summary = followed(&edge, "m1").await;
+            if summary["epoch"] != before["epoch"] {
+                return summary;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_ne!(after["epoch"], result["epoch"]);
+
+    // A client resuming in the old epoch gets recovered:false and the
+    // source's state afresh, then what comes next.
+    let mut again = edge.client_of("m1").await;
+    let params = json!({"features": ["kill", "me"], "epoch": result["epoch"], "since": since});
+    let resumed = resume_when_ready(&mut again, params).await;
+    assert_eq!(resumed["recovered"], false, "{resumed}");
+    assert_eq!(resumed["epoch"], after["epoch"], "{resumed}");
+    let snapshot = loop {
+        let note = again.notification().await;
+        if note["method"] == "onInfoUpdates2" && note["params"]["feature"] == "me" {
+            break note;
+        }
+    };
+    assert_eq!(
+        snapshot["params"]["info"]["me"]["hero"], "invoker",
+        "{snapshot}"
+    );
+    post(&ingest, &kills(103, 3)).await;
+    let (seen, _) = kills_until(&mut again, 3).await;
+    assert_eq!(seen.last(), Some(&3));
+    assert!(
+        seen == [3] || seen == [2, 3],
+        "once each, in order: {seen:?}"
+    );
+    ingest.shutdown().await;
+    edge.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_cold_edge_reads_back_the_stream_so_clients_resume_from_before_it_started() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let one = Server::start(node(&nats, Role::Edge)).await;
+    post(&ingest, &kills(100, 0)).await;
+    followed(&one, "m1").await;
+    let mut client = one.client_of("m1").await;
+    let epoch = client.subscribe(&["kill"]).await["epoch"].clone();
+    post(&ingest, &kills(101, 1)).await;
+    let (_, since) = kills_until(&mut client, 1).await;
+    drop(client);
+
+    // More batches than the ingest's checkpoint interval (100): the newest
+    // checkpoint is after the client's last seq.
+    let last = 130;
+    for k in 2..=last {
+        post(&ingest, &kills(100 + k, k)).await;
+    }
+    // An edge that starts now restores that checkpoint and reads the
+    // batches before it back from the stream, into its history.
+    let two = Server::start(node(&nats, Role::Edge)).await;
+    followed(&two, "m1").await;
+    let mut moved = two.client_of("m1").await;
+    let params = json!({"features": ["kill"], "epoch": epoch, "since": since});
+    let resumed = resume_when_ready(&mut moved, params).await;
+    assert_eq!(resumed["recovered"], true, "{resumed}");
+    let (missed, _) = kills_until(&mut moved, last).await;
+    assert_eq!(
+        missed,
+        (2..=last).collect::<Vec<_>>(),
+        "exactly what it missed, in order"
+    );
+    ingest.shutdown().await;
+    one.shutdown().await;
+    two.shutdown().await;
 }

@@ -48,6 +48,16 @@ impl BusBatch {
         self.number
     }
 
+    /// How many notifications it holds.
+    pub fn len(&self) -> usize {
+        self.published.frames.len()
+    }
+
+    /// Whether it holds no notification.
+    pub fn is_empty(&self) -> bool {
+        self.published.frames.is_empty()
+    }
+
     /// Whether it carries an info update of `feature`.
     pub fn touches(&self, feature: &str) -> bool {
         self.published
@@ -123,6 +133,44 @@ impl Source {
         Ok(())
     }
 
+    /// Gives a source just restored from a checkpoint the batches before
+    /// it (oldest first, each with how long ago it was stored), so a client
+    /// that saw them elsewhere can resume here: a node that starts late can
+    /// still replay what the source's history would hold. They must end at
+    /// the checkpoint's batch; the history's limits bound what is kept.
+    /// Returns how many were kept.
+    pub fn backfill(&self, older: Vec<(std::time::Duration, BusBatch)>) -> usize {
+        let older = older
+            .into_iter()
+            .map(|(age, batch)| (batch.number, age, batch.published))
+            .collect();
+        self.inner.hub.backfill(older)
+    }
+
+    /// The events of a rendered batch, as a batch to render again (in a new
+    /// epoch, after the stream it was meant for was lost; its info is
+    /// carried by the state published first).
+    pub fn events_of(&self, batch: BusBatch) -> Batch {
+        let mut out = Batch::default();
+        for frame in batch.published.frames {
+            if let Payload::Events { feature, events } = frame.payload {
+                if let Some(id) = self.catalogue().id(&feature) {
+                    for event in events {
+                        out.event(id, event.name, event.data);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Starts the source over, empty, in `epoch` (its bus stream was lost
+    /// and made anew): its subscribed clients are closed with 4010 and
+    /// resume with `recovered: false` and a fresh snapshot.
+    pub fn reset(&self, epoch: &str) {
+        self.inner.hub.reset(epoch);
+    }
+
     /// The number the next batch gets.
     pub fn next_batch(&self) -> u64 {
         self.inner.hub.next_batch()
@@ -131,7 +179,9 @@ impl Source {
     /// The source's store as of its last batch (JSON), for a node that starts
     /// later ([`Source::restore`]).
     pub fn checkpoint(&self) -> Bytes {
-        Bytes::from(self.inner.hub.checkpoint().to_string())
+        let mut checkpoint = self.inner.hub.checkpoint();
+        checkpoint["details"] = Value::Object(self.inner.details());
+        Bytes::from(checkpoint.to_string())
     }
 
     /// Starts this (fresh) source from a checkpoint; returns the number of
@@ -139,11 +189,16 @@ impl Source {
     /// source already applied batches, or the checkpoint does not read.
     pub fn restore(&self, checkpoint: &[u8]) -> Option<u64> {
         let value: Value = serde_json::from_slice(checkpoint).ok()?;
-        self.inner
+        let number = self
+            .inner
             .hub
             .restore(&value)
             .then(|| value["number"].as_u64())
-            .flatten()
+            .flatten()?;
+        if let Some(details) = value["details"].as_object() {
+            self.set_details(details.clone());
+        }
+        Some(number)
     }
 
     /// Reads an encoded batch. Its features must be this broker's (the same

@@ -8,6 +8,7 @@
 //! delivers exactly those after. The lock is never held across an `.await`.
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
@@ -230,6 +231,12 @@ struct State {
     info: Vec<FeatureInfo>,
     running: bool,
     last_touch: Option<Instant>,
+    /// The ring of published frames. The hub sends while holding the state;
+    /// each session holds a receiver. The ring is bounded: a receiver that
+    /// falls more than its capacity behind gets `Lagged` and is closed as a
+    /// slow consumer. A reset replaces it: the old receivers then see the
+    /// ring closed, and their sessions close with 4010.
+    tx: broadcast::Sender<Weak<Published>>,
 }
 
 /// A late joiner's view of the store: one entry per feature with info.
@@ -270,10 +277,6 @@ pub(crate) enum NotRecoverable {
 pub(crate) struct Hub {
     state: Mutex<State>,
     limits: HistoryLimits,
-    /// The ring of published frames. The hub sends while holding `state`; each
-    /// session holds a receiver. The ring is bounded: a receiver that falls more
-    /// than its capacity behind gets `Lagged` and is closed as a slow consumer.
-    tx: broadcast::Sender<Weak<Published>>,
     /// The ring's capacity, in publications.
     capacity: usize,
     /// The most bytes (`Published::weight`) the ring keeps alive.
@@ -317,8 +320,8 @@ impl Hub {
                     .collect(),
                 running: false,
                 last_touch: None,
+                tx,
             }),
-            tx,
             capacity,
             ring_max_bytes,
             names: catalogue
@@ -358,6 +361,10 @@ impl Hub {
 
     pub fn game(&self) -> &GameIdentity {
         &self.game
+    }
+
+    pub fn limits(&self) -> HistoryLimits {
+        self.limits
     }
 
     pub fn last_seq(&self) -> u64 {
@@ -427,8 +434,79 @@ impl Hub {
                 got: number,
             });
         }
+        if st.batch == 0 && number > 1 {
+            // A node that starts within a stream: nothing before can be replayed.
+            st.history_floor = ((number - 1) << BATCH_SHIFT) | LAST_INDEX;
+        }
         self.apply_locked(&mut st, number, published);
         Ok(())
+    }
+
+    /// Starts the hub over in a new epoch, empty (the bus stream it follows
+    /// was lost and made anew). Its subscribed clients see the ring closed
+    /// and are closed with 4010: their seqs mean nothing in the new epoch.
+    pub fn reset(&self, epoch: &str) {
+        let mut st = self.lock();
+        let (tx, _) = broadcast::channel(self.capacity);
+        let old = std::mem::replace(&mut st.tx, tx);
+        st.batch = 0;
+        st.last = 0;
+        st.history.clear();
+        st.history_frames = 0;
+        st.history_bytes = 0;
+        st.history_floor = 0;
+        st.live.clear();
+        st.live_bytes = 0;
+        for info in &mut st.info {
+            *info = FeatureInfo::default();
+        }
+        st.running = false;
+        *self.epoch.write().unwrap_or_else(|e| e.into_inner()) = Arc::from(epoch);
+        drop(st);
+        self.game_info.send_replace(None);
+        drop(old);
+    }
+
+    /// Gives a hub restored from a checkpoint the publications before it,
+    /// oldest first, each with how long ago it was stored, so clients that
+    /// saw them can resume here. They must end at the checkpoint's batch and
+    /// follow each other; what the history limits would not keep is left
+    /// out, oldest first. Returns how many were kept.
+    pub fn backfill(&self, older: Vec<(u64, Duration, Published)>) -> usize {
+        let mut st = self.lock();
+        let contiguous = older
+            .iter()
+            .rev()
+            .zip((0..=st.batch).rev())
+            .all(|((number, _, _), expected)| *number == expected);
+        if !st.history.is_empty() || st.batch == 0 || !contiguous || older.len() as u64 > st.batch {
+            return 0;
+        }
+        let now = Instant::now();
+        let mut kept = std::collections::VecDeque::new();
+        let (mut frames, mut bytes) = (0, 0);
+        let mut floor = st.history_floor;
+        for (number, age, published) in older.into_iter().rev() {
+            frames += published.frames.len();
+            bytes += published.weight();
+            let at = now.checked_sub(age).unwrap_or(now);
+            if frames > self.limits.max_notifications
+                || bytes > self.limits.max_bytes
+                || age > self.limits.max_age
+            {
+                break;
+            }
+            floor = (number.saturating_sub(1) << BATCH_SHIFT) | LAST_INDEX;
+            kept.push_front((at, Arc::new(published)));
+        }
+        let count = kept.len();
+        if count > 0 {
+            st.history_frames = kept.iter().map(|(_, p)| p.frames.len()).sum();
+            st.history_bytes = kept.iter().map(|(_, p)| p.weight()).sum();
+            st.history = kept;
+            st.history_floor = floor;
+        }
+        count
     }
 
     /// The batch number the next publication gets.
@@ -528,7 +606,7 @@ impl Hub {
             }
         }
         // An error only means no client is subscribed.
-        let _ = self.tx.send(weak);
+        let _ = st.tx.send(weak);
     }
 
     /// For a client that saw everything up to `since` in `epoch`: a receiver
@@ -553,7 +631,7 @@ impl Hub {
             .collect();
         // The client is now past the batch it saw last, own seqs included.
         let position = since.max(own_base(st.batch));
-        Ok((self.tx.subscribe(), position, missed))
+        Ok((st.tx.subscribe(), position, missed))
     }
 
     pub fn set_running(&self, running: bool) {
@@ -674,7 +752,7 @@ impl Hub {
             seq += 1;
             entry.seq = seq;
         }
-        let rx = with_receiver.then(|| self.tx.subscribe());
+        let rx = with_receiver.then(|| st.tx.subscribe());
         Ok((rx, seq, entries))
     }
 
@@ -789,5 +867,118 @@ mod tests {
         assert_eq!(alive.len(), 100);
         assert!(!alive[0] && alive[99]);
         assert_eq!(alive.iter().filter(|a| **a).count(), hub.lock().live.len());
+    }
+
+    fn hub(limits: HistoryLimits) -> Hub {
+        Hub::new(&catalogue(), 256, 1 << 30, GameIdentity::default(), limits)
+    }
+
+    const ROOMY: HistoryLimits = HistoryLimits {
+        max_notifications: 10_000,
+        max_age: Duration::from_secs(300),
+        max_bytes: 1 << 30,
+    };
+
+    /// Batch `number` as the ingest renders it, for another hub to apply.
+    fn rendered(from: &Hub, number: u64) -> Published {
+        let (frames, _) = from.number(number, big(usize::try_from(number).unwrap_or(0), 10));
+        Published::new(frames, None)
+    }
+
+    #[test]
+    fn a_hub_that_starts_within_a_stream_replays_nothing_from_before_it() {
+        let ingest = hub(ROOMY);
+        let edge = hub(ROOMY);
+        edge.apply(5, rendered(&ingest, 5)).expect("first");
+        edge.apply(6, rendered(&ingest, 6)).expect("next");
+        let epoch = edge.epoch();
+        assert_eq!(
+            edge.resume(&epoch, 3 << BATCH_SHIFT).err(),
+            Some(NotRecoverable::TooOld)
+        );
+        let (_, _, missed) = edge
+            .resume(&epoch, 5 << BATCH_SHIFT | LAST_INDEX)
+            .expect("held");
+        assert_eq!(missed.len(), 1, "batch 6 only");
+    }
+
+    #[test]
+    fn a_restored_hub_backfilled_with_the_batches_before_its_checkpoint_replays_them() {
+        let ingest = hub(ROOMY);
+        for n in 1..=8 {
+            ingest.apply(n, rendered(&ingest, n)).expect("in order");
+        }
+        let edge = hub(ROOMY);
+        assert!(edge.restore(&ingest.checkpoint()));
+        let epoch = edge.epoch();
+        assert_eq!(
+            edge.resume(&epoch, 6 << BATCH_SHIFT).err(),
+            Some(NotRecoverable::TooOld)
+        );
+        // Not ending at the checkpoint's batch: refused.
+        let gap = vec![(5, Duration::ZERO, rendered(&ingest, 5))];
+        assert_eq!(edge.backfill(gap), 0);
+        let older = (4..=8)
+            .map(|n| (n, Duration::from_secs(9 - n), rendered(&ingest, n)))
+            .collect();
+        assert_eq!(edge.backfill(older), 5);
+        let (_, _, missed) = edge.resume(&epoch, 6 << BATCH_SHIFT).expect("backfilled");
+        assert_eq!(missed.len(), 3, "batches 6, 7 and 8");
+        assert_eq!(
+            edge.resume(&epoch, 2 << BATCH_SHIFT).err(),
+            Some(NotRecoverable::TooOld)
+        );
+        edge.apply(9, rendered(&ingest, 9))
+            .expect("after the checkpoint");
+    }
+
+    #[test]
+    fn backfill_keeps_what_the_history_limits_allow_newest_first() {
+        let ingest = hub(ROOMY);
+        for n in 1..=8 {
+            ingest.apply(n, rendered(&ingest, n)).expect("in order");
+        }
+        let edge = hub(HistoryLimits {
+            max_age: Duration::from_secs(3),
+            ..ROOMY
+        });
+        assert!(edge.restore(&ingest.checkpoint()));
+        let older = (1..=8)
+            .map(|n| (n, Duration::from_secs(8 - n), rendered(&ingest, n)))
+            .collect();
+        assert_eq!(
+            edge.backfill(older),
+            4,
+            "stored 0 to 3 s ago: batches 5 to 8"
+        );
+        let epoch = edge.epoch();
+        assert!(edge.resume(&epoch, 4 << BATCH_SHIFT | LAST_INDEX).is_ok());
+        assert_eq!(
+            edge.resume(&epoch, 4 << BATCH_SHIFT).err(),
+            Some(NotRecoverable::TooOld)
+        );
+    }
+
+    #[test]
+    fn a_reset_empties_the_hub_in_a_new_epoch_and_closes_its_ring() {
+        let hub = hub(ROOMY);
+        let mut set = FeatureSet::default();
+        set.insert(FeatureId(0));
+        hub.publish(big(1, 10));
+        let (rx, _, _) = hub.subscribe(&set, true, 0).expect("room");
+        let mut rx = rx.expect("receiver");
+        let old = hub.epoch();
+        hub.reset("new-epoch");
+        assert_eq!(&*hub.epoch(), "new-epoch");
+        assert_eq!(hub.next_batch(), 1);
+        assert!(hub.info_named("roster").is_none(), "the store is empty");
+        assert_eq!(
+            rx.try_recv().err(),
+            Some(broadcast::error::TryRecvError::Closed)
+        );
+        assert_eq!(hub.resume(&old, 1).err(), Some(NotRecoverable::OtherEpoch));
+        hub.publish(big(2, 10));
+        let (_, _, entries) = hub.subscribe(&set, false, 0).expect("room");
+        assert_eq!(entries.len(), 1);
     }
 }

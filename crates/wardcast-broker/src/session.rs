@@ -36,6 +36,11 @@ use crate::{Broker, ClientEntry, Peer};
 
 /// Close code for a client that fell too far behind.
 pub(crate) const CLOSE_SLOW_CONSUMER: u16 = 4008;
+/// Close code for the clients of a source that started over in a new epoch
+/// (its tournament-mode stream was lost): they reconnect and resume, and get
+/// `recovered: false` with a fresh snapshot.
+pub(crate) const CLOSE_SOURCE_RESET: u16 = 4010;
+const SOURCE_RESET: &str = "source reset: its data was lost";
 /// How many ring batches one wake-up drains before flushing.
 const DRAIN_LIMIT: usize = 256;
 
@@ -267,7 +272,7 @@ impl Session {
                         }
                     }
                     Err(RecvError::Lagged(_)) => return self.slow(ws).await,
-                    Err(RecvError::Closed) => return End::Gone,
+                    Err(RecvError::Closed) => return End::Close(CLOSE_SOURCE_RESET, SOURCE_RESET),
                 },
                 () = &mut cancelled => return End::Close(1001, "broker shutting down"),
                 incoming = ws.next() => {
@@ -395,7 +400,7 @@ impl Session {
                                 slow = held.len() >= capacity;
                             }
                             Err(RecvError::Lagged(_)) => slow = true,
-                            Err(RecvError::Closed) => return Err(End::Gone),
+                            Err(RecvError::Closed) => return Err(End::Close(CLOSE_SOURCE_RESET, SOURCE_RESET)),
                         },
                         () = tokio::time::sleep_until(deadline) => {
                             tracing::info!(conn = self.id, peer = %self.peer, "client stalled past the write timeout, dropping");

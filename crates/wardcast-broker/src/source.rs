@@ -93,6 +93,11 @@ impl Source {
         &self.catalogue
     }
 
+    /// How much history `resume` can draw on (the broker's configuration).
+    pub fn history_limits(&self) -> crate::HistoryLimits {
+        self.inner.hub.limits()
+    }
+
     /// The source's epoch, sent to its clients.
     pub fn epoch(&self) -> std::sync::Arc<str> {
         self.inner.hub.epoch()

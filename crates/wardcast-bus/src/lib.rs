@@ -244,6 +244,7 @@ impl Bus {
         let store = self.bucket(OWNERS, LEASE_TTL).await?;
         match store.create(source, Bytes::from(who.to_string())).await {
             Ok(revision) => Ok(Lease {
+                bus: self.clone(),
                 store,
                 key: source.to_string(),
                 who: Bytes::from(who.to_string()),
@@ -265,66 +266,70 @@ impl Bus {
         }
     }
 
-    /// The stream of `source`, created (with a new epoch) if it does not exist.
+    /// The stream of `source`, created (with a new epoch) if it does not
+    /// exist. Only the source's writer (an ingest holding its lease) creates
+    /// streams; readers use [`Bus::find_source`].
     pub async fn open_source(&self, source: &str) -> Result<SourceStream, Error> {
-        let ok = !source.is_empty()
-            && source.len() <= 32
-            && source
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !ok {
-            return Err(Error::InvalidSource(source.chars().take(40).collect()));
+        if let Some(stream) = self.find_source(source).await? {
+            return Ok(stream);
         }
-        let name = format!("WC_{source}");
-        let stream = match self.js.get_stream(&name).await {
-            Ok(stream) => stream,
-            Err(_) => {
-                let mut metadata = HashMap::new();
-                metadata.insert(EPOCH_KEY.to_string(), uuid::Uuid::new_v4().to_string());
-                metadata.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
-                let config = stream::Config {
-                    name: name.clone(),
-                    subjects: vec![format!("wardcast.{source}.>")],
-                    retention: stream::RetentionPolicy::Limits,
-                    discard: stream::DiscardPolicy::Old,
-                    max_age: MAX_AGE,
-                    max_messages: MAX_MESSAGES,
-                    max_bytes: MAX_BYTES,
-                    storage: self.storage(),
-                    num_replicas: 1,
-                    duplicate_window: Duration::from_secs(120),
-                    allow_direct: true,
-                    metadata,
-                    ..Default::default()
-                };
-                // Two nodes may race to create it: whoever loses gets the winner's.
-                self.js
-                    .get_or_create_stream(config)
-                    .await
-                    .map_err(js_error)?
-            }
+        let name = stream_name(source)?;
+        let mut metadata = HashMap::new();
+        metadata.insert(EPOCH_KEY.to_string(), uuid::Uuid::new_v4().to_string());
+        metadata.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
+        let config = stream::Config {
+            name: name.clone(),
+            subjects: vec![format!("wardcast.{source}.>")],
+            retention: stream::RetentionPolicy::Limits,
+            discard: stream::DiscardPolicy::Old,
+            max_age: MAX_AGE,
+            max_messages: MAX_MESSAGES,
+            max_bytes: MAX_BYTES,
+            storage: self.storage(),
+            num_replicas: 1,
+            duplicate_window: Duration::from_secs(120),
+            allow_direct: true,
+            metadata,
+            ..Default::default()
         };
-        let info = stream.cached_info();
-        let epoch = info
-            .config
-            .metadata
-            .get(EPOCH_KEY)
-            .cloned()
-            .ok_or_else(|| Error::JetStream(format!("stream {name} has no {EPOCH_KEY}")))?;
-        let format = info.config.metadata.get(FORMAT_KEY).map(String::as_str);
-        if format != Some(FORMAT) {
-            return Err(Error::JetStream(format!(
-                "stream {name} holds batch format {format:?}; this build reads {FORMAT:?}"
-            )));
-        }
-        Ok(SourceStream {
-            source: source.to_string(),
-            subject: format!("wardcast.{source}.batch"),
-            stream,
-            js: self.js.clone(),
-            epoch,
-        })
+        // Two nodes may race to create it: whoever loses gets the winner's.
+        let stream = self
+            .js
+            .get_or_create_stream(config)
+            .await
+            .map_err(js_error)?;
+        SourceStream::of(source, stream, self.js.clone())
     }
+
+    /// The stream of `source` if it exists (`None`: never made, or lost
+    /// with NATS's store), without creating it.
+    pub async fn find_source(&self, source: &str) -> Result<Option<SourceStream>, Error> {
+        let name = stream_name(source)?;
+        match self.js.get_stream(&name).await {
+            Ok(stream) => SourceStream::of(source, stream, self.js.clone()).map(Some),
+            Err(e) => match e.kind() {
+                jetstream::context::GetStreamErrorKind::JetStream(inner)
+                    if inner.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND =>
+                {
+                    Ok(None)
+                }
+                _ => Err(js_error(e)),
+            },
+        }
+    }
+}
+
+/// The stream name of a source id (`WC_<id>`), for ids that can name one.
+fn stream_name(source: &str) -> Result<String, Error> {
+    let ok = !source.is_empty()
+        && source.len() <= 32
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ok {
+        return Err(Error::InvalidSource(source.chars().take(40).collect()));
+    }
+    Ok(format!("WC_{source}"))
 }
 
 /// The KV bucket of writers' leases: one key per source, expiring
@@ -338,6 +343,7 @@ pub const LEASE_REFRESH: Duration = Duration::from_secs(3);
 /// A writer's claim on a source: while it is held (refreshed), a second
 /// ingest for the source is refused.
 pub struct Lease {
+    bus: Bus,
     store: jetstream::kv::Store,
     key: String,
     who: Bytes,
@@ -358,8 +364,14 @@ impl Lease {
                 Ok(())
             }
             // Expired (NATS was away longer than the TTL): claim it again,
-            // unless another writer took it meanwhile.
+            // unless another writer took it meanwhile; with the bucket made
+            // anew if NATS lost its store.
             Err(_) => {
+                if let Ok(revision) = self.store.create(&self.key, self.who.clone()).await {
+                    self.revision = revision;
+                    return Ok(());
+                }
+                self.store = self.bus.bucket(OWNERS, LEASE_TTL).await?;
                 self.revision = self
                     .store
                     .create(&self.key, self.who.clone())
@@ -456,6 +468,31 @@ pub struct Span {
 }
 
 impl SourceStream {
+    /// A stream as found, with its epoch and batch format checked.
+    fn of(source: &str, stream: stream::Stream, js: jetstream::Context) -> Result<Self, Error> {
+        let info = stream.cached_info();
+        let name = &info.config.name;
+        let epoch = info
+            .config
+            .metadata
+            .get(EPOCH_KEY)
+            .cloned()
+            .ok_or_else(|| Error::JetStream(format!("stream {name} has no {EPOCH_KEY}")))?;
+        let format = info.config.metadata.get(FORMAT_KEY).map(String::as_str);
+        if format != Some(FORMAT) {
+            return Err(Error::JetStream(format!(
+                "stream {name} holds batch format {format:?}; this build reads {FORMAT:?}"
+            )));
+        }
+        Ok(Self {
+            source: source.to_string(),
+            subject: format!("wardcast.{source}.batch"),
+            stream,
+            js,
+            epoch,
+        })
+    }
+
     /// The source id.
     pub fn source(&self) -> &str {
         &self.source
@@ -513,15 +550,30 @@ impl SourceStream {
         })
     }
 
-    /// One stored batch, with its message id.
-    pub async fn get(&self, sequence: u64) -> Result<(Bytes, Option<String>), Error> {
+    /// One stored batch: its bytes, message id and when it was stored.
+    pub async fn get(&self, sequence: u64) -> Result<Stored, Error> {
         let message = self.stream.direct_get(sequence).await.map_err(js_error)?;
         let id = message
             .headers
             .get("Nats-Msg-Id")
             .map(|v| v.as_str().to_string());
-        Ok((message.payload, id))
+        Ok(Stored {
+            payload: message.payload,
+            id,
+            at: std::time::SystemTime::from(message.time),
+        })
     }
+}
+
+/// A batch as the stream holds it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The batch's bytes.
+    pub payload: Bytes,
+    /// Its message id (`<source>:<run>:<n>`), if it has one.
+    pub id: Option<String>,
+    /// When the stream stored it.
+    pub at: std::time::SystemTime,
 }
 
 /// The one writer of a source.
@@ -592,7 +644,7 @@ impl Writer {
             Err(e) if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => {
                 // Ours, stored by an attempt whose ack was lost? Or another writer's?
                 match self.stream.get(sequence).await {
-                    Ok((_, Some(stored))) if stored == id => Ok(()),
+                    Ok(Stored { id: Some(stored), .. }) if stored == id => Ok(()),
                     _ => Err(Error::Fenced {
                         id: self.stream.source.clone(),
                         sequence,

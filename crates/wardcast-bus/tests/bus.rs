@@ -113,9 +113,9 @@ async fn a_second_writer_is_fenced_and_a_retried_publish_is_stored_once() {
     assert_eq!(seq, 2);
     let span = within("span", stream.span()).await.expect("span");
     assert_eq!(span.last, 2, "stored once, not twice");
-    let (payload, id) = within("get", stream.get(2)).await.expect("get");
+    let stored = within("get", stream.get(2)).await.expect("get");
     assert_eq!(
-        (payload.as_ref(), id.as_deref()),
+        (stored.payload.as_ref(), stored.id.as_deref()),
         (&b"two"[..], Some("fence:ingest-3:1"))
     );
 }
