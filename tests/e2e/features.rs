@@ -42,13 +42,28 @@ fn feature<'a>(report: &'a Value, name: &str) -> &'a Value {
         .expect(name)
 }
 
-#[tokio::test]
-async fn health_is_derived_live_and_pushed() {
-    let config = wardcast::Config {
+fn health_config() -> wardcast::Config {
+    wardcast::Config {
         stale_after: Duration::from_millis(1500),
         ..wardcast::Config::default()
-    };
-    let server = Server::start(config).await;
+    }
+}
+
+#[tokio::test]
+async fn health_is_derived_live_and_pushed() {
+    health_live(Server::start(health_config()).await).await;
+}
+
+/// The same through NATS JetStream (tournament mode).
+#[cfg(feature = "nats")]
+#[tokio::test]
+async fn health_is_derived_live_and_pushed_federated() {
+    if let Some((_nats, server)) = crate::federation::federated_with(health_config()).await {
+        health_live(server).await;
+    }
+}
+
+async fn health_live(server: Server) {
     let mut client = server.client().await;
     client.subscribe(&["gep_internal", "error"]).await;
 

@@ -27,8 +27,17 @@ fn node(nats: &NatsServer, role: Role) -> wardcast::Config {
 /// nats-server. Tests written for one broker run on it unchanged: posts and
 /// clients go to the same node, every batch through the stream.
 pub async fn federated_server() -> Option<(NatsServer, Server)> {
+    federated_with(wardcast::Config::default()).await
+}
+
+/// [`federated_server`] with `config`'s other settings.
+pub async fn federated_with(config: wardcast::Config) -> Option<(NatsServer, Server)> {
     let nats = NatsServer::start().await?;
-    let server = Server::start(node(&nats, Role::Both)).await;
+    let server = Server::start(wardcast::Config {
+        federation: node(&nats, Role::Both).federation,
+        ..config
+    })
+    .await;
     within("the broker's own source is ready", async {
         let mut probe = server.client().await;
         loop {

@@ -155,6 +155,19 @@ async fn resume_after_a_restart_or_too_long_away_says_not_recovered_and_sends_a_
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_closed_with_4008_and_the_others_get_everything() {
+    slow_consumer(Server::start(slow_consumer_config()).await).await;
+}
+
+/// The same through NATS JetStream (tournament mode).
+#[cfg(feature = "nats")]
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_with_4008_and_the_others_get_everything_federated() {
+    if let Some((_nats, server)) = crate::federation::federated_with(slow_consumer_config()).await {
+        slow_consumer(server).await;
+    }
+}
+
+fn slow_consumer_config() -> wardcast::Config {
     let mut config = wardcast::Config::default();
     config.broker.ring_capacity = 64;
     // The slow client reads again only at the end of the test; its last write
@@ -163,7 +176,10 @@ async fn a_client_that_stops_reading_is_closed_with_4008_and_the_others_get_ever
     // Small kernel buffers on both ends, so a client that stops reading is
     // behind after a few hundred kilobytes rather than several megabytes.
     config.tcp_send_buffer = Some(8 * 1024);
-    let server = Server::start(config).await;
+    config
+}
+
+async fn slow_consumer(server: Server) {
     let mut fast = server.client().await;
     fast.subscribe(&["gold", "clock_time_changed"]).await;
     // The slow client subscribes, then never reads again.
