@@ -588,3 +588,55 @@ async fn a_cold_edge_reads_back_the_stream_so_clients_resume_from_before_it_star
     one.shutdown().await;
     two.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_matches_through_one_ingest_reach_only_their_own_clients_on_every_edge() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let one = Server::start(node(&nats, Role::Edge)).await;
+    let two = Server::start(node(&nats, Role::Edge)).await;
+    for (source, base) in [("m1", 0), ("m2", 10)] {
+        let (status, text) = ingest.post_to(source, &kills(100, base)).await;
+        assert_eq!(status, 200, "{text}");
+    }
+    let mut clients = Vec::new();
+    for edge in [&one, &two] {
+        for source in ["m1", "m2"] {
+            followed(edge, source).await;
+            let mut client = edge.client_of(source).await;
+            assert_eq!(client.subscribe(&["kill"]).await["success"], true);
+            clients.push((source, client));
+        }
+    }
+    // Both matches post at once.
+    for k in 1..=3 {
+        let (one_body, two_body) = (kills(100 + k, k), kills(100 + k, 10 + k));
+        let (a, b) = tokio::join!(
+            ingest.post_to("m1", &one_body),
+            ingest.post_to("m2", &two_body)
+        );
+        assert_eq!((a.0, b.0), (200, 200));
+    }
+    for (source, client) in &mut clients {
+        let expected: Vec<i64> = if *source == "m1" {
+            vec![1, 2, 3]
+        } else {
+            vec![11, 12, 13]
+        };
+        let last = expected[2];
+        assert_eq!(kills_until(client, last).await.0, expected, "{source}");
+    }
+    let listed = one.client().await.result("listSources", None).await;
+    let ids: Vec<&str> = listed["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|s| s["source"].as_str())
+        .collect();
+    assert!(ids.contains(&"m1") && ids.contains(&"m2"), "{listed}");
+    ingest.shutdown().await;
+    one.shutdown().await;
+    two.shutdown().await;
+}
