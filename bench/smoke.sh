@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # CI smoke for the fan-out bench (issue 6): builds wardcast-bench and runs a
 # 2-second fan-out with 10 clients against Wardcast and the floor, exiting
-# non-zero on any loss, reordering, duplicate or connection failure.
+# non-zero on any loss, reordering, duplicate or connection failure. Then,
+# when a nats-server is found ($WARDCAST_NATS_SERVER or PATH), the same in
+# tournament mode (issue 11): `--scenario nats-hop` with 10 clients for 2 s,
+# embedded and federated (nats-server + ingest + edge); else it says skipped.
 # Benchmarks never run as timed tests: this checks that the tool works, not
 # how fast anything is.
 #
@@ -16,4 +19,10 @@ if [ "$profile" = release ]; then
 else
   cargo build --locked -p wardcast-bench
 fi
-exec timeout 120 "target/$profile/wardcast-bench" --scenario smoke --clients 10
+bench="target/$profile/wardcast-bench"
+timeout 120 "$bench" --scenario smoke --clients 10
+if [ -n "${WARDCAST_NATS_SERVER:-}" ] || command -v nats-server >/dev/null; then
+  timeout 120 "$bench" --scenario nats-hop --clients 10 --duration 2
+else
+  echo "tournament-mode smoke skipped: no nats-server (set WARDCAST_NATS_SERVER or put it on PATH)"
+fi

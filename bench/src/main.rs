@@ -1256,6 +1256,7 @@ async fn measure(
     let mut posts: Vec<Vec<(i64, u64)>> = vec![Vec::new(); m];
     let mut cpu0 = Vec::new();
     let mut cli0 = procstat::Sample::default();
+    let mut machine0 = (0, 0);
     let mut strace = None;
     let mut held = Vec::new();
     if spec.idle {
@@ -1280,6 +1281,7 @@ async fn measure(
         }
         cpu0 = sample_all(server);
         cli0 = cpu_of(&worker_pids);
+        machine0 = procstat::machine_ticks();
         let (p, errors) = post_streams(
             &mut conns,
             &server.streams,
@@ -1341,6 +1343,7 @@ async fn measure(
     }
     let cpu1 = sample_all(server);
     let cli1 = cpu_of(&worker_pids);
+    let machine1 = procstat::machine_ticks();
     if let Some(s) = strace.take() {
         let calls = stop_strace(s).await?;
         let writes: u64 = ["write", "writev", "sendto", "sendmsg"]
@@ -1446,6 +1449,15 @@ async fn measure(
         r.server_cpu_pct = 100.0 * r.server_cpu_s / cpu_window_s;
         r.edge_cpu_pct = 100.0 * r.edge_cpu_s / cpu_window_s;
         r.client_cpu_pct = 100.0 * procstat::cpu_delta_secs(&cli0, &cli1) / cpu_window_s;
+        // The machine's busy time over the same span (cpu0 to cpu1, a little
+        // longer than the window), less the server's and the clients'.
+        let busy_s = procstat::ticks_to_secs(machine1.0.saturating_sub(machine0.0));
+        let span_s = procstat::ticks_to_secs(machine1.1.saturating_sub(machine0.1))
+            / std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64);
+        let ours_s = r.server_cpu_s + procstat::cpu_delta_secs(&cli0, &cli1);
+        if span_s > 0.0 {
+            r.other_cpu_pct = (100.0 * (busy_s - ours_s) / span_s).max(0.0);
+        }
         if r.delivered > 0 {
             r.server_cpu_us_per_msg = r.server_cpu_s * 1e6 / r.delivered as f64;
             r.edge_cpu_us_per_msg = r.edge_cpu_s * 1e6 / r.delivered as f64;

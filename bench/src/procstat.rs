@@ -74,6 +74,26 @@ pub fn fd_count(pid: u32) -> u64 {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count() as u64)
 }
 
+/// The machine's CPU time so far, busy and total, in clock ticks summed over
+/// every CPU (the first line of `/proc/stat`; idle and iowait are not busy).
+pub fn machine_ticks() -> (u64, u64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return (0, 0);
+    };
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest is inside user)
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (total.saturating_sub(idle), total)
+}
+
 /// The 1-minute load average (`/proc/loadavg`), if readable.
 pub fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
@@ -118,6 +138,8 @@ mod tests {
         assert!(me.rss_kib > 0);
         assert!(fd_count(std::process::id()) >= 3);
         assert!(load_average().is_some());
+        let (busy, total) = machine_ticks();
+        assert!(total > 0 && busy <= total);
         let later = Sample {
             cpu_ticks: me.cpu_ticks + 1,
             cpu_ns: me.cpu_ns + 7_000_000,

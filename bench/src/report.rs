@@ -74,6 +74,10 @@ pub struct RunResult {
     pub mode: String,
     /// The 1-minute load average when the run started.
     pub load_avg: Option<f64>,
+    /// CPU used on the machine over the measured window by anything but the
+    /// server's processes and the bench's clients (the poster, other jobs),
+    /// in % of one core.
+    pub other_cpu_pct: f64,
     /// Snapshots measured (after the warm-up).
     pub snapshots: usize,
     /// Seconds from the first measured post to the last.
@@ -278,10 +282,10 @@ pub fn table(results: &[RunResult]) -> String {
             opt(r.p99_vs_node),
             opt(r.cpu_vs_node),
         );
-        if r.edges > 1 || r.matches > 1 || !r.procs.is_empty() {
+        if r.edges > 1 || r.matches > 1 || !r.procs.is_empty() || r.scenario == "nats-hop" {
             let _ = writeln!(
                 s,
-                "           {} edges, {} sources, {} bodies; edge CPU {:.1} % = {:.2} us/msg; foreign {}; broadcasts complete {}/{}, to the last client p50 {:.1} ms, max {:.1} ms; connect {:.1} s",
+                "           {} edges, {} sources, {} bodies; edge CPU {:.1} % = {:.2} us/msg; foreign {}; broadcasts complete {}/{}, to the last client p50 {:.1} ms, max {:.1} ms; connect {:.1} s; other CPU {:.0} %",
                 r.edges,
                 r.matches,
                 r.mode,
@@ -293,6 +297,7 @@ pub fn table(results: &[RunResult]) -> String {
                 r.broadcast_p50_ms,
                 r.broadcast_max_ms,
                 r.connect_s,
+                r.other_cpu_pct,
             );
         }
         for p in &r.procs {
