@@ -149,6 +149,10 @@ struct ServeArgs {
     /// or `memory` (faster; a NATS restart is a new epoch).
     #[arg(long, default_value = "file", value_name = "STORAGE")]
     nats_storage: NatsStorage,
+    /// With --nats: how many servers of a NATS cluster keep each stream
+    /// (3 or 5 in a cluster of at least that many; 1 for one server).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=5))]
+    nats_replicas: u8,
     /// The most simultaneous WebSocket clients; more get 503.
     #[arg(long, default_value_t = 10_000)]
     max_connections: usize,
@@ -534,6 +538,7 @@ fn config_federation(
             creds: args.nats_creds.clone(),
             name: format!("wardcast-{}", gethostname::gethostname().to_string_lossy()),
             memory: args.nats_storage == NatsStorage::Memory,
+            replicas: usize::from(args.nats_replicas),
         },
         role,
     });

