@@ -435,7 +435,11 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
     let mut health = None;
     adopt_states(source, &mut health);
     source.set_ready(true);
-    source.touch_game();
+    // Fed (a candidate for the default source, with a data age) only once
+    // its game sent data: the ingest's own unused source is not a match.
+    if source.game_running() {
+        source.touch_game();
+    }
     loop {
         let next = tokio::select! {
             next = reader.next() => next,
@@ -469,7 +473,9 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
         if health_changed {
             adopt_states(source, &mut health);
         }
-        source.touch_game();
+        if source.game_running() {
+            source.touch_game();
+        }
     }
 }
 

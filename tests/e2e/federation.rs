@@ -628,7 +628,19 @@ async fn two_matches_through_one_ingest_reach_only_their_own_clients_on_every_ed
         let last = expected[2];
         assert_eq!(kills_until(client, last).await.0, expected, "{source}");
     }
-    let listed = one.client().await.result("listSources", None).await;
+    // A client naming no source gets the default: on an edge as on one
+    // broker, the ingest's own unused source is no match, so with two
+    // matches there is none to pick ...
+    let mut anyone = one.client().await;
+    let listed = anyone.result("listSources", None).await;
+    assert!(
+        listed["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .all(|s| s["default"] != true || s["source"] == "default"),
+        "{listed}"
+    );
     let ids: Vec<&str> = listed["sources"]
         .as_array()
         .expect("sources")
@@ -639,6 +651,33 @@ async fn two_matches_through_one_ingest_reach_only_their_own_clients_on_every_ed
     ingest.shutdown().await;
     one.shutdown().await;
     two.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lone_match_is_the_default_on_an_edge_as_on_one_broker() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let ingest = Server::start(node(&nats, Role::Ingest)).await;
+    let edge = Server::start(node(&nats, Role::Edge)).await;
+    post(&ingest, &kills(100, 0)).await;
+    let m1 = followed(&edge, "m1").await;
+    let mut client = edge.client().await;
+    let result = within("the edge has caught up", async {
+        loop {
+            let result = client.subscribe(&["kill"]).await;
+            if result["epoch"] == m1["epoch"] {
+                return result;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(result["success"], true, "{result}");
+    post(&ingest, &kills(101, 1)).await;
+    assert_eq!(kills_until(&mut client, 1).await.0, [1]);
+    ingest.shutdown().await;
+    edge.shutdown().await;
 }
 
 #[tokio::test]
