@@ -201,6 +201,37 @@ impl std::fmt::Display for PublishError {
     }
 }
 
+/// Why an ingest cannot write a source yet.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    /// Another ingest holds the source's lease.
+    Owned(String),
+    /// NATS is unreachable or failed.
+    Other(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Owned(e) | Self::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Turns every supported feature and key of a health report red with
+/// `reason`: this ingest may not write its source (another one does), so
+/// nothing it takes reaches any client.
+pub(crate) fn mark_refused(report: &mut wardcast_engine::HealthReport, reason: &str) {
+    report.state = 3;
+    for feature in report.features.iter_mut().filter(|f| f.state != 0) {
+        feature.state = 3;
+        for key in feature.keys.iter_mut().filter(|k| k.state != 0) {
+            key.state = 3;
+            key.reason = Some(format!("not published: {reason}"));
+        }
+    }
+}
+
 /// The ingest side of one source: its stream, its fenced writer, and when
 /// its checkpoint is due.
 pub(crate) struct Upstream {
@@ -218,18 +249,30 @@ impl Upstream {
     /// Opens (or creates) the source's stream, takes its epoch, and brings
     /// the local hub up to the stream's end (an ingest that restarts goes on
     /// in the same epoch, after the last batch stored).
-    pub async fn open(bus: &Bus, source: &Source, name: &str) -> Result<Self, String> {
+    pub async fn open(bus: &Bus, source: &Source, name: &str) -> Result<Self, OpenError> {
         let run = uuid::Uuid::new_v4().to_string();
         let lease = bus
             .claim(source.id(), &format!("{name} run {run}"))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e {
+                wardcast_bus::Error::Owned { .. } => OpenError::Owned(e.to_string()),
+                e => OpenError::Other(e.to_string()),
+            })?;
         let lease_stop = CancellationToken::new();
         tokio::spawn(hold(lease, source.id().to_string(), lease_stop.clone()));
-        let (stream, checkpoints) = open_stream(bus, source, true).await?;
-        drop(catch_up(&stream, &checkpoints, source).await?);
+        let (stream, checkpoints) = open_stream(bus, source, true)
+            .await
+            .map_err(OpenError::Other)?;
+        drop(
+            catch_up(&stream, &checkpoints, source)
+                .await
+                .map_err(OpenError::Other)?,
+        );
         source.set_ready(true);
-        let writer = stream.writer(&run).await.map_err(|e| e.to_string())?;
+        let writer = stream
+            .writer(&run)
+            .await
+            .map_err(|e| OpenError::Other(e.to_string()))?;
         Ok(Self {
             bus: bus.clone(),
             stream,

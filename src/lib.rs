@@ -1200,6 +1200,11 @@ impl Pipeline {
                     return true;
                 }
                 Err(e) => {
+                    if let federation::OpenError::Owned(reason) = &e {
+                        // Said in /status and the dashboard, not only the log.
+                        self.health
+                            .send_modify(|r| federation::mark_refused(r, reason));
+                    }
                     if attempt == 0 {
                         tracing::warn!(
                             source = self.source.id(),

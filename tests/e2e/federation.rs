@@ -292,6 +292,21 @@ async fn a_second_ingest_is_refused_until_the_first_stops_then_takes_over() {
     // A second observer PC posting the same source: it holds no lease, so
     // nothing of it reaches the stream while the first one writes.
     post(&second, &kills(101, 50)).await;
+    let refused = within("the second ingest says it is refused", async {
+        loop {
+            let (_, body) = second.get("/status?source=m1").await;
+            let health: Value = serde_json::from_str(&body).expect("json");
+            if health["state"] == 3 {
+                return health;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(
+        refused.to_string().contains("written by another ingest"),
+        "{refused}"
+    );
     post(&first, &kills(102, 2)).await;
     assert_eq!(
         kills_until(&mut client, 2).await.0,
