@@ -11,6 +11,8 @@ mod dashboard;
 mod demo_coverage;
 mod demo_spectator;
 mod examples;
+#[cfg(feature = "nats")]
+mod faults;
 mod features;
 #[cfg(feature = "nats")]
 mod federation;
