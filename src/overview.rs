@@ -87,7 +87,7 @@ pub struct OverviewSource {
     /// The broker, for its clients, sources and sequences.
     pub broker: Broker,
     /// The sources' pipelines: their views and health reports.
-    pub(crate) sources: Arc<crate::Sources>,
+    pub(crate) sources: Arc<crate::pipeline::Sources>,
     /// GSI ingest counters.
     pub stats: Arc<IngestStats>,
     /// The address the broker listens on.

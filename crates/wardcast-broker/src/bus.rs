@@ -13,7 +13,8 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::{json, Map, Value};
 
-use crate::hub::{EventItem, OutOfOrder, Published};
+use crate::batch::EventItem;
+use crate::hub::{OutOfOrder, Published};
 use crate::wire::{DataFormat, Frame, Payload, Target, Wire};
 use crate::{Batch, Error, Source};
 

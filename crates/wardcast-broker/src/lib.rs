@@ -14,6 +14,7 @@
 //! - [`protocol`]: owned, typed messages of the protocol, for clients and tests.
 //! - [`Error`]: the crate's error type.
 
+mod batch;
 pub mod bus;
 mod catalogue;
 mod error;
@@ -33,9 +34,10 @@ use dashmap::DashMap;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use batch::{Batch, EventItem, GameIdentity};
 pub use catalogue::{Catalogue, FeatureDef, FeatureId, InfoKey};
 pub use error::Error;
-pub use hub::{Batch, EventItem, GameIdentity, HistoryLimits, OutOfOrder};
+pub use hub::{HistoryLimits, OutOfOrder};
 pub use session::serve_connection;
 pub use source::{validate_source_id, Source, SourceSummary, MAX_SOURCE_ID};
 

@@ -135,8 +135,8 @@ impl Outgoing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::EventItem;
     use crate::catalogue::FeatureId;
-    use crate::hub::EventItem;
     use crate::wire::{Frame, Payload, Target};
     use serde_json::json;
     use std::pin::Pin;

@@ -945,8 +945,8 @@ fn conflate(frames: &[(usize, usize, &Frame)], format: DataFormat) -> Vec<Confla
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::EventItem;
     use crate::catalogue::FeatureId;
-    use crate::hub::EventItem;
     use crate::wire::Payload;
     use serde_json::json;
 

@@ -12,7 +12,8 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::hub::{Batch, Hub};
+use crate::batch::Batch;
+use crate::hub::Hub;
 use crate::{Error, FeatureDef, FeatureState};
 
 /// The longest source id.

@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data as DataCode, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
 
+use crate::batch::{EventItem, GameIdentity};
 use crate::catalogue::FeatureId;
-use crate::hub::{EventItem, GameIdentity};
 
 /// How event data and info values are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

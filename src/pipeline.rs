@@ -1,0 +1,714 @@
+//! The engine stage: one `Pipeline` per source turns its GSI snapshots into
+//! batches with the game's engine and publishes them (to the broker, or in
+//! tournament mode to the source's stream first); `Sources` finds or starts
+//! a source's pipeline and answers the status pages from it. Data flows one
+//! way: ingest (`SourceRouter`) → `Pipeline` → broker.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use wardcast_broker::{Batch, Broker, Catalogue, FeatureState};
+#[cfg(feature = "nats")]
+use wardcast_engine::CATALOGUE;
+use wardcast_engine::{Engine, Freshness, HealthReport, Output};
+use wardcast_gsi::Snapshot;
+
+#[cfg(feature = "nats")]
+use crate::{bus_ready, federation, BusCell};
+use crate::{metrics, overview, record, Config, Error};
+
+/// How many parsed snapshots may wait for the engine. The game posts one at a
+/// time and waits for the reply, so this only fills if the engine stalls; the
+/// game then gets 503 and resends its full state.
+const INGEST_QUEUE: usize = 64;
+
+/// How often health is re-derived (only when something changed it may change).
+const HEALTH_TICK: Duration = Duration::from_secs(1);
+
+/// `gep_internal.version_info`, which never changes during a run: every
+/// source starts with it.
+pub(crate) fn version_batch(catalogue: &Catalogue) -> Batch {
+    let mut batch = Batch::default();
+    if let Some(id) = catalogue.id("gep_internal") {
+        let version = env!("CARGO_PKG_VERSION");
+        batch.info(
+            id,
+            "gep_internal",
+            "version_info",
+            serde_json::json!({ "local_version": version, "public_version": version, "is_updated": true }),
+        );
+    }
+    batch
+}
+
+/// One source's pipeline, as the ingest and the status pages reach it.
+pub(crate) struct PipelineHandle {
+    source: String,
+    tx: mpsc::Sender<Snapshot>,
+    health: tokio::sync::watch::Receiver<HealthReport>,
+    view: tokio::sync::watch::Receiver<overview::PipelineView>,
+}
+
+/// The engine stages of every source: the default one starts with the
+/// broker, another on the first GSI body posted to `POST /gsi/<source>`.
+pub(crate) struct Sources {
+    pub(crate) broker: Broker,
+    /// Tournament mode: the bus every source's pipeline publishes to.
+    #[cfg(feature = "nats")]
+    pub(crate) bus: Option<BusCell>,
+    /// The sources this node writes (an edge task must not follow them).
+    #[cfg(feature = "nats")]
+    pub(crate) own: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    pub(crate) config: Config,
+    pub(crate) metrics: metrics::PipelineMetrics,
+    pub(crate) stop: CancellationToken,
+    pub(crate) tasks: tokio_util::task::TaskTracker,
+    /// Held only to look up or add, never across an `.await`.
+    pub(crate) pipelines: std::sync::Mutex<Vec<PipelineHandle>>,
+}
+
+impl Sources {
+    /// Whether this node takes GSI (an edge of a federation does not).
+    pub(crate) fn ingests(&self) -> bool {
+        #[cfg(feature = "nats")]
+        if let Some(f) = &self.config.federation {
+            return f.role.ingests();
+        }
+        true
+    }
+
+    /// Whether this node serves WebSocket clients (an ingest of a federation does not).
+    pub(crate) fn serves(&self) -> bool {
+        #[cfg(feature = "nats")]
+        if let Some(f) = &self.config.federation {
+            return f.role.serves();
+        }
+        true
+    }
+
+    /// The pipeline of source `id`, started if it is not running (the broker
+    /// creates the source, up to its limit).
+    pub(crate) fn start(
+        &self,
+        id: &str,
+        recorder: Option<record::Recorder>,
+        demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
+    ) -> Result<mpsc::Sender<Snapshot>, Error> {
+        // Found or started under one lock, so two first posts of a source
+        // cannot start it twice.
+        let mut pipelines = self.lock();
+        if let Some(running) = pipelines.iter().find(|p| p.source == id) {
+            return Ok(running.tx.clone());
+        }
+        let source = self.broker.source(id)?;
+        #[cfg(feature = "nats")]
+        self.own
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string());
+        let engine = Engine::new(self.config.engine.clone())?;
+        let (health_tx, health) = tokio::sync::watch::channel(engine.health(Freshness::NeverSeen));
+        let (view_tx, view) = tokio::sync::watch::channel(overview::PipelineView::default());
+        let (tx, rx) = mpsc::channel(INGEST_QUEUE);
+        let pipeline = Pipeline {
+            engine,
+            source,
+            recorder,
+            game_timeout: self.config.game_timeout,
+            stale_after: self.config.stale_after,
+            health: health_tx,
+            view: view_tx,
+            health_published: false,
+            metrics: self.metrics.clone(),
+            health_basis: None,
+            mode: wardcast_gsi::Mode::Idle,
+            lost_match: false,
+            plugin_error: serde_json::Value::Null,
+            details: serde_json::Map::new(),
+            details_changed: false,
+            #[cfg(feature = "nats")]
+            stop: self.stop.clone(),
+            #[cfg(feature = "nats")]
+            bus: self.bus.clone(),
+            #[cfg(feature = "nats")]
+            upstream: None,
+            #[cfg(feature = "nats")]
+            bus_name: self
+                .config
+                .federation
+                .as_ref()
+                .map(|f| f.bus.name.clone())
+                .unwrap_or_default(),
+        };
+        self.tasks.spawn(pipeline.run(rx, demo, self.stop.clone()));
+        pipelines.push(PipelineHandle {
+            source: id.to_string(),
+            tx: tx.clone(),
+            health,
+            view,
+        });
+        Ok(tx)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PipelineHandle>> {
+        self.pipelines.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The id a request names, or the source clients get by default.
+    fn resolve(&self, source: Option<&str>) -> String {
+        source.map_or_else(
+            || self.broker.default_source().id().to_string(),
+            str::to_string,
+        )
+    }
+
+    /// The health report of a source (a source with no pipeline yet has had no data).
+    pub(crate) fn health_of(&self, source: Option<&str>) -> serde_json::Value {
+        let id = self.resolve(source);
+        if let Some(p) = self.lock().iter().find(|p| p.source == id) {
+            return serde_json::to_value(&*p.health.borrow()).unwrap_or_default();
+        }
+        // A source this node does not ingest: the report its ingest sent
+        // along (tournament mode), else one of no data yet.
+        let carried = self
+            .broker
+            .find_source(&id)
+            .and_then(|s| s.info_of("gep_internal"))
+            .and_then(|info| info.get("gep_internal")?.get("health").cloned());
+        #[allow(unused_mut)]
+        let mut report = carried.unwrap_or_else(|| {
+            let fresh = Engine::new(self.config.engine.clone())
+                .unwrap_or_default()
+                .health(Freshness::NeverSeen);
+            serde_json::to_value(fresh).unwrap_or_default()
+        });
+        #[cfg(feature = "nats")]
+        if self
+            .bus
+            .as_ref()
+            .is_some_and(|cell| !cell.borrow().as_ref().is_some_and(|b| b.connected()))
+        {
+            federation::mark_upstream_lost(&mut report);
+        }
+        report
+    }
+
+    /// What the pipeline of a source last saw, and the source's id.
+    pub(crate) fn view_of(&self, source: Option<&str>) -> (String, overview::PipelineView) {
+        let id = self.resolve(source);
+        let view = self
+            .lock()
+            .iter()
+            .find(|p| p.source == id)
+            .map(|p| p.view.borrow().clone())
+            .unwrap_or_default();
+        (id, view)
+    }
+}
+
+/// The GSI endpoint's sink: each snapshot goes to its source's pipeline,
+/// started on the source's first body.
+pub(crate) struct SourceRouter(pub(crate) Arc<Sources>);
+
+impl wardcast_gsi::SnapshotSink for SourceRouter {
+    fn offer(&self, source: Option<&str>, snapshot: Snapshot) -> Result<(), wardcast_gsi::Error> {
+        let sources = &self.0;
+        if !sources.ingests() {
+            return Err(wardcast_gsi::Error::Source(
+                "this node is an edge: post GSI to an ingest node".into(),
+            ));
+        }
+        let id = source.unwrap_or(&sources.config.broker.default_source);
+        sources
+            .start(id, None, None)
+            .map_err(|e| wardcast_gsi::Error::Source(e.to_string()))?
+            .offer(source, snapshot)
+    }
+}
+
+/// The engine stage of one source: snapshots in, batches out to the broker.
+struct Pipeline {
+    engine: Engine,
+    source: wardcast_broker::Source,
+    recorder: Option<record::Recorder>,
+    game_timeout: Duration,
+    stale_after: Duration,
+    /// The latest health report, for `GET /status`. A watch channel holds one
+    /// value, so it never grows; the pipeline is its only writer.
+    health: tokio::sync::watch::Sender<HealthReport>,
+    /// The mode of the last snapshot.
+    mode: wardcast_gsi::Mode,
+    /// The last `error.plugin_error` sent (`null`: none, or cleared).
+    plugin_error: serde_json::Value,
+    /// The game stopped sending during a match and has not sent since: health
+    /// stays red (see `Freshness::Lost`).
+    lost_match: bool,
+    /// Snapshots and events counted for `/metrics`.
+    metrics: metrics::PipelineMetrics,
+    /// What the pipeline last saw, for `GET /api/overview`.
+    view: tokio::sync::watch::Sender<overview::PipelineView>,
+    /// Whether a health report has been published yet (the first always is).
+    health_published: bool,
+    /// The freshness and mode of the last report, to report transitions at once.
+    health_basis: Option<(Freshness, wardcast_gsi::Mode)>,
+    /// What `listSources` last said about the source.
+    details: serde_json::Map<String, serde_json::Value>,
+    /// `details` changed since the last batch was published.
+    details_changed: bool,
+    /// Cancelled on shutdown (a publish waiting for NATS gives up).
+    #[cfg(feature = "nats")]
+    stop: CancellationToken,
+    /// Tournament mode: the bus, and the source's stream once open.
+    #[cfg(feature = "nats")]
+    bus: Option<BusCell>,
+    #[cfg(feature = "nats")]
+    upstream: Option<federation::Upstream>,
+    /// This node's name for leases (its NATS connection name).
+    #[cfg(feature = "nats")]
+    bus_name: String,
+}
+
+impl Pipeline {
+    async fn run(
+        mut self,
+        mut real: mpsc::Receiver<Snapshot>,
+        mut demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
+        stop: CancellationToken,
+    ) {
+        #[cfg(feature = "nats")]
+        {
+            if !self.open_upstream(&stop).await {
+                return;
+            }
+            if self.upstream.is_some() && self.source.next_batch() == 1 {
+                // A new stream: its first batch is the version, as an
+                // embedded broker's source starts with it.
+                let version = version_batch(self.source.catalogue());
+                self.emit(version).await;
+            }
+        }
+        let mut last_seen: Option<Instant> = None;
+        let mut ever_seen = false;
+        let mut health_tick = tokio::time::interval(HEALTH_TICK);
+        health_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let demo_next = async {
+                match demo.as_mut() {
+                    Some((rx, _)) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let stale_at = last_seen.map(|t| t + self.game_timeout);
+            let stale = async {
+                match stale_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => break,
+                snapshot = real.recv() => {
+                    let Some(snapshot) = snapshot else { break };
+                    if let Some((_, demo_stop)) = demo.take() {
+                        demo_stop.cancel();
+                        tracing::info!("game connected: demo stopped");
+                        let reset = self.engine.reset();
+                        self.publish(reset, None).await;
+                    }
+                    if let Some(recorder) = &self.recorder {
+                        recorder.record(snapshot.received_at, snapshot.body.clone());
+                    }
+                    self.handle(snapshot, overview::Source::Game, &mut last_seen).await;
+                    ever_seen = true;
+                }
+                Some(snapshot) = demo_next => {
+                    self.handle(snapshot, overview::Source::Demo, &mut last_seen).await;
+                    ever_seen = true;
+                }
+                _ = health_tick.tick() => {
+                    let freshness = match last_seen {
+                        _ if !ever_seen => Freshness::NeverSeen,
+                        None if self.lost_match => Freshness::Lost,
+                        Some(t) if t.elapsed() < self.stale_after => Freshness::Fresh,
+                        _ => Freshness::Stale,
+                    };
+                    self.update_health(freshness).await;
+                }
+                () = stale => {
+                    tracing::info!("no game state for {:?}: game stopped", self.game_timeout);
+                    last_seen = None;
+                    self.view.send_modify(|v| {
+                        v.source = overview::Source::None;
+                        v.mode = None;
+                        v.match_view = overview::MatchView::default();
+                    });
+                    self.set_running(false).await;
+                    self.describe(&overview::MatchView::default());
+                    let reset = self.engine.reset();
+                    self.publish(reset, None).await;
+                    self.lost_match = self.mode != wardcast_gsi::Mode::Idle;
+                    if self.lost_match {
+                        self.update_health(Freshness::Lost).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Re-derives health and, when it changed, publishes it: `getFeatures`
+    /// states, `GET /status`, and `gep_internal.health` / `error.plugin_error`
+    /// to the clients that asked for them.
+    async fn update_health(&mut self, freshness: Freshness) {
+        let report = self.engine.health(freshness);
+        self.health_basis = Some((freshness, self.mode));
+        if self.health_published && *self.health.borrow() == report {
+            return;
+        }
+        self.health_published = true;
+        let catalogue = self.source.catalogue();
+        let states: Vec<_> = report
+            .features
+            .iter()
+            .filter_map(|f| {
+                let info = f
+                    .keys
+                    .iter()
+                    .filter(|k| k.kind == 1)
+                    .map(|k| k.state)
+                    .collect();
+                catalogue.id(f.name).map(|id| {
+                    (
+                        id,
+                        FeatureState {
+                            state: f.state,
+                            info,
+                        },
+                    )
+                })
+            })
+            .collect();
+        self.source.set_feature_states(&states);
+        let mut batch = Batch::default();
+        if let Some(id) = catalogue.id("gep_internal") {
+            batch.info(
+                id,
+                "gep_internal",
+                "health",
+                serde_json::to_value(&report).unwrap_or_default(),
+            );
+        }
+        if let Some(id) = catalogue.id("error") {
+            let error = if report.state == 3 {
+                serde_json::Value::from("gsi_timeout")
+            } else {
+                serde_json::Value::Null
+            };
+            // Like every info key, it is sent only when it changes (`null`
+            // when it clears; never a `null` for a key that had no value).
+            if error != self.plugin_error {
+                self.plugin_error = error.clone();
+                batch.info(id, "error", "plugin_error", error);
+            }
+        }
+        self.emit(batch).await;
+        self.health.send_replace(report);
+    }
+
+    async fn handle(
+        &mut self,
+        snapshot: Snapshot,
+        source: overview::Source,
+        last_seen: &mut Option<Instant>,
+    ) {
+        if last_seen.is_none() {
+            self.set_running(true).await;
+        }
+        let now = Instant::now();
+        *last_seen = Some(now);
+        self.lost_match = false;
+        self.source.touch_game();
+        self.mode = snapshot.state.mode();
+        let match_view = overview::MatchView::of(&snapshot.state);
+        self.describe(&match_view);
+        let mode = self.mode;
+        self.view.send_modify(|v| {
+            v.source = source;
+            v.mode = Some(mode);
+            v.last_snapshot = Some(now);
+            v.snapshots += 1;
+            v.match_view = match_view;
+        });
+        // The engine is written not to panic on any input (fuzzed, property-
+        // tested); should it still, one bad snapshot must not stop the service:
+        // start a fresh engine, clear the clients' info, and carry on.
+        let received_at = snapshot.received_at;
+        let engine = &mut self.engine;
+        let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine.process(snapshot.state)
+        }));
+        match output {
+            Ok(output) => {
+                self.metrics.snapshots.inc();
+                self.publish(output, Some(received_at)).await;
+            }
+            Err(_) => {
+                tracing::error!("the feature engine failed on a snapshot; starting it afresh");
+                let reset = self.engine.reset();
+                self.publish(reset, None).await;
+            }
+        }
+        // Data arriving after none, or a new mode, changes health at once; the
+        // slower changes (a section appearing) wait for the next tick.
+        if self.health_basis != Some((Freshness::Fresh, self.mode)) {
+            self.update_health(Freshness::Fresh).await;
+        }
+    }
+
+    /// Tells `listSources` the source's match id, match state and mode, when they change.
+    fn describe(&mut self, view: &overview::MatchView) {
+        let mut details = serde_json::Map::new();
+        details.insert("mode".into(), self.mode.as_str().into());
+        if let Some(id) = &view.match_id {
+            details.insert("matchId".into(), id.clone().into());
+        }
+        if let Some(state) = &view.game_state {
+            details.insert("matchState".into(), state.clone().into());
+        }
+        if details != self.details {
+            self.source.set_details(details.clone());
+            self.details = details;
+            // In tournament mode the next batch carries it to the edges.
+            self.details_changed = true;
+        }
+    }
+
+    /// Tells subscribers the game started or stopped sending (once per change).
+    async fn set_running(&mut self, running: bool) {
+        if self.source.game_running() == running {
+            return;
+        }
+        self.emit(Batch::game_running(running)).await;
+    }
+
+    /// Publishes a batch: to the hub, or in tournament mode to the source's
+    /// stream first (then the hub).
+    async fn emit(&mut self, mut batch: Batch) {
+        if batch.is_empty() {
+            return;
+        }
+        if std::mem::take(&mut self.details_changed) {
+            batch.details(self.details.clone());
+        }
+        #[cfg(feature = "nats")]
+        if let Some(upstream) = self.upstream.as_mut() {
+            use federation::PublishError;
+            match upstream.publish(&self.source, batch, &self.stop).await {
+                Ok(()) | Err(PublishError::Stopped) => {}
+                Err(PublishError::Lost(batch)) => {
+                    let events = self.source.events_of(*batch);
+                    self.start_over(events).await;
+                }
+                Err(PublishError::Fenced(e)) => {
+                    // Another ingest writes the source now: this one waits
+                    // for its lease (the game gets 503 meanwhile), then
+                    // carries on after what the other one stored.
+                    tracing::error!(source = self.source.id(), "not published: {e}");
+                    self.upstream = None;
+                    let stop = self.stop.clone();
+                    self.open_upstream(&stop).await;
+                }
+                Err(e @ PublishError::Local(_)) => {
+                    tracing::error!(source = self.source.id(), "not published: {e}");
+                }
+            }
+            return;
+        }
+        self.source.publish(batch);
+    }
+
+    /// The source's stream was lost (NATS lost its store): makes it anew, in
+    /// a new epoch, and publishes what the source's clients must hold first:
+    /// the version, whether the game runs, and every info the engine holds
+    /// (health and `listSources` details follow with the next batches), then
+    /// `events`, the events of the batch the lost stream did not take.
+    #[cfg(feature = "nats")]
+    async fn start_over(&mut self, mut events: Batch) {
+        let running = self.source.game_running();
+        let mut attempt = 0u32;
+        loop {
+            let Some(upstream) = self.upstream.as_mut() else {
+                return;
+            };
+            if let Err(e) = upstream.start_over(&self.source).await {
+                if attempt == 0 {
+                    tracing::warn!(
+                        source = self.source.id(),
+                        "cannot make the source's stream anew yet: {e}"
+                    );
+                }
+                attempt = attempt.saturating_add(1);
+                tokio::select! {
+                    () = self.stop.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt.min(5)))) => {}
+                }
+                continue;
+            }
+            if self.source.next_batch() != 1 {
+                return; // the stream was not lost after all
+            }
+            tracing::warn!(source = self.source.id(), epoch = %self.source.epoch(), "the source's stream was lost: started over in a new epoch");
+            self.health_published = false;
+            self.plugin_error = serde_json::Value::Null;
+            self.details_changed = true;
+            let catalogue = self.source.catalogue();
+            let mut state = Batch::default();
+            for (feature, category, key, value) in self.engine.info() {
+                if let Some(id) = catalogue.id(feature) {
+                    state.info(id, category, key, value.clone());
+                }
+            }
+            let mut batches = vec![version_batch(catalogue)];
+            if running {
+                batches.push(Batch::game_running(true));
+            }
+            batches.push(state);
+            // The state first, then the events the lost stream did not take.
+            let mut lost = false;
+            for batch in batches {
+                match self.store_afresh(batch).await {
+                    Ok(()) => {}
+                    Err(Some(_)) => {
+                        lost = true;
+                        break;
+                    }
+                    Err(None) => return,
+                }
+            }
+            if !lost {
+                match self.store_afresh(std::mem::take(&mut events)).await {
+                    Ok(()) | Err(None) => return,
+                    Err(Some(batch)) => events = self.source.events_of(*batch),
+                }
+            }
+            // Lost again: start over again (the state is read afresh).
+        }
+    }
+
+    /// One batch of [`Pipeline::start_over`]: `Err(Some(batch))` when the
+    /// stream was lost again, `Err(None)` when it cannot be published.
+    #[cfg(feature = "nats")]
+    async fn store_afresh(
+        &mut self,
+        mut batch: Batch,
+    ) -> Result<(), Option<Box<wardcast_broker::bus::BusBatch>>> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if std::mem::take(&mut self.details_changed) {
+            batch.details(self.details.clone());
+        }
+        let Some(upstream) = self.upstream.as_mut() else {
+            return Err(None);
+        };
+        match upstream.publish(&self.source, batch, &self.stop).await {
+            Ok(()) => Ok(()),
+            Err(federation::PublishError::Lost(batch)) => Err(Some(batch)),
+            Err(e) => {
+                tracing::error!(source = self.source.id(), "not published: {e}");
+                Err(None)
+            }
+        }
+    }
+
+    /// Tells the engine what the source's clients already hold (a restarted
+    /// ingest), so unchanged info does not fire again.
+    #[cfg(feature = "nats")]
+    fn seed_engine(&mut self) {
+        for spec in CATALOGUE {
+            let Some(info) = self.source.info_of(spec.name) else {
+                continue;
+            };
+            for (category, keys) in info {
+                let serde_json::Value::Object(keys) = keys else {
+                    continue;
+                };
+                for (key, value) in keys {
+                    self.engine.seed_info(spec.name, &category, &key, value);
+                }
+            }
+        }
+    }
+
+    /// Tournament mode: opens the source's stream (retrying while NATS is
+    /// down); false if shutdown came first.
+    #[cfg(feature = "nats")]
+    async fn open_upstream(&mut self, stop: &CancellationToken) -> bool {
+        let Some(mut cell) = self.bus.clone() else {
+            return true;
+        };
+        let Some(bus) = bus_ready(&mut cell, stop).await else {
+            return false;
+        };
+        let mut attempt = 0u32;
+        loop {
+            match federation::Upstream::open(&bus, &self.source, &self.bus_name).await {
+                Ok(upstream) => {
+                    self.upstream = Some(upstream);
+                    self.seed_engine();
+                    return true;
+                }
+                Err(e) => {
+                    if let federation::OpenError::Owned(reason) = &e {
+                        // Said in /status and the dashboard, not only the log.
+                        self.health
+                            .send_modify(|r| federation::mark_refused(r, reason));
+                    }
+                    if attempt == 0 {
+                        tracing::warn!(
+                            source = self.source.id(),
+                            "cannot open the source's stream yet: {e}"
+                        );
+                    }
+                    attempt = attempt.saturating_add(1);
+                    let wait = Duration::from_millis(200 * u64::from(attempt.min(20)));
+                    tokio::select! {
+                        () = stop.cancelled() => return false,
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn publish(&mut self, output: Output, received_at: Option<Instant>) {
+        if output.is_empty() {
+            return;
+        }
+        let catalogue = self.source.catalogue();
+        let mut batch = Batch::default();
+        if let Some(at) = received_at {
+            batch.received_at(at);
+        }
+        for event in &output.events {
+            self.metrics
+                .events
+                .get_or_create(&vec![("feature", event.feature)])
+                .inc();
+        }
+        for event in output.events {
+            if let Some(id) = catalogue.id(event.feature) {
+                batch.event(id, event.name, event.data);
+            }
+        }
+        for change in output.info {
+            if let Some(id) = catalogue.id(change.feature) {
+                batch.info(id, change.category, change.key, change.value);
+            }
+        }
+        self.emit(batch).await;
+    }
+}
