@@ -184,9 +184,15 @@ pub(crate) enum PublishError {
     Stopped,
     /// Another ingest writes the source now (this one lost its lease).
     Fenced(String),
-    /// The source's stream is gone (NATS lost its store) or was made anew;
-    /// the batch, rendered for it, is handed back.
-    Lost(Box<wardcast_broker::bus::BusBatch>),
+    /// The source's stream was gone (NATS lost its store) or made anew, and
+    /// the source started over in a new one: the batch, rendered for the
+    /// old stream, is handed back, with whether the game was running.
+    Lost {
+        /// The batch the lost stream did not take.
+        batch: Box<wardcast_broker::bus::BusBatch>,
+        /// Whether the source's game was running before it started over.
+        running: bool,
+    },
     /// The batch could not be applied locally after it was stored.
     Local(String),
 }
@@ -196,7 +202,7 @@ impl std::fmt::Display for PublishError {
         match self {
             Self::Stopped => f.write_str("shutting down"),
             Self::Fenced(e) | Self::Local(e) => f.write_str(e),
-            Self::Lost(_) => f.write_str("the source's stream was lost"),
+            Self::Lost { .. } => f.write_str("the source's stream was lost"),
         }
     }
 }
@@ -294,28 +300,34 @@ impl Upstream {
         }
     }
 
-    /// After [`PublishError::Lost`]: makes the source's stream anew (a new
-    /// epoch) and starts the source over in it, empty; its clients are
-    /// closed with 4010. The caller then publishes the current state.
-    pub async fn start_over(&mut self, source: &Source) -> Result<(), String> {
+    /// The stream looked lost: opens it again, making it anew if it is
+    /// gone. A new epoch starts the source over, empty (its clients are
+    /// closed with 4010), and answers `true`; the same stream after all
+    /// answers `false` (carry on in it).
+    async fn start_over(&mut self, source: &Source) -> Result<bool, String> {
         let (stream, checkpoints) = open_stream(&self.bus, source, true).await?;
+        source.set_ready(true);
         if source.next_batch() != 1 {
-            // The stream came back after all (same epoch): carry on in it.
-            source.set_ready(true);
-            return Ok(());
+            return Ok(false);
         }
         let run = uuid::Uuid::new_v4().to_string();
         self.writer = stream.writer(&run).await.map_err(|e| e.to_string())?;
         self.stream = stream;
         self.checkpoints = checkpoints;
         self.since_checkpoint = 0;
-        source.set_ready(true);
-        Ok(())
+        tracing::warn!(
+            source = source.id(),
+            epoch = %source.epoch(),
+            "the source's stream was lost: started over in a new epoch"
+        );
+        Ok(true)
     }
 
     /// Stores `batch` as the source's next batch, then applies it locally.
     /// While NATS is unreachable it retries (the pipeline waits, its queue
-    /// fills, and the game gets 503: nothing is rendered and lost).
+    /// fills, and the game gets 503: nothing is rendered and lost). If the
+    /// stream was lost, the source has started over in a new stream when
+    /// this returns [`PublishError::Lost`].
     pub async fn publish(
         &mut self,
         source: &Source,
@@ -334,15 +346,25 @@ impl Upstream {
                     })?;
                     break;
                 }
-                Err(e @ wardcast_bus::Error::Fenced { .. }) => {
-                    if self.stream_lost().await {
-                        return Err(PublishError::Lost(Box::new(rendered)));
-                    }
-                    return Err(PublishError::Fenced(e.to_string()));
-                }
                 Err(e) => {
+                    let fenced = matches!(e, wardcast_bus::Error::Fenced { .. });
                     if self.stream_lost().await {
-                        return Err(PublishError::Lost(Box::new(rendered)));
+                        let running = source.game_running();
+                        match self.start_over(source).await {
+                            Ok(true) => {
+                                return Err(PublishError::Lost {
+                                    batch: Box::new(rendered),
+                                    running,
+                                })
+                            }
+                            Ok(false) => {}
+                            Err(e) => tracing::warn!(
+                                source = source.id(),
+                                "cannot make the source's stream anew yet: {e}"
+                            ),
+                        }
+                    } else if fenced {
+                        return Err(PublishError::Fenced(e.to_string()));
                     }
                     if attempt == 0 {
                         tracing::warn!(

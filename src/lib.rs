@@ -253,7 +253,7 @@ pub async fn run(
 
     let app = Router::new()
         .merge(wardcast_gsi::router(
-            config.ingest.clone(),
+            ingest_config(&config),
             SourceRouter(sources.clone()),
             stats.clone(),
         ))
@@ -549,6 +549,24 @@ pub(crate) async fn bus_ready(
         () = stop.cancelled() => None,
         bus = cell.wait_for(Option::is_some) => bus.ok().and_then(|b| b.clone()),
     }
+}
+
+/// How long, in tournament mode, a GSI post waits for its snapshot to be
+/// stored before it is answered 503 (the game's own timeout is 5 s).
+#[cfg(feature = "nats")]
+const WAIT_STORED: Duration = Duration::from_secs(2);
+
+/// The GSI endpoint's settings: in tournament mode a post is answered 200
+/// only once its snapshot is stored in NATS, so nothing the game was told
+/// was taken is lost with the ingest.
+fn ingest_config(config: &Config) -> IngestConfig {
+    #[allow(unused_mut)] // changed only in tournament mode
+    let mut ingest = config.ingest.clone();
+    #[cfg(feature = "nats")]
+    if config.federation.is_some() && ingest.wait_stored.is_none() {
+        ingest.wait_stored = Some(WAIT_STORED);
+    }
+    ingest
 }
 
 /// The `source` query parameter of a request.

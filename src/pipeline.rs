@@ -47,7 +47,7 @@ pub(crate) fn version_batch(catalogue: &Catalogue) -> Batch {
 /// One source's pipeline, as the ingest and the status pages reach it.
 pub(crate) struct PipelineHandle {
     source: String,
-    tx: mpsc::Sender<Snapshot>,
+    tx: mpsc::Sender<wardcast_gsi::Offered>,
     health: tokio::sync::watch::Receiver<HealthReport>,
     view: tokio::sync::watch::Receiver<overview::PipelineView>,
 }
@@ -96,7 +96,7 @@ impl Sources {
         id: &str,
         recorder: Option<record::Recorder>,
         demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
-    ) -> Result<mpsc::Sender<Snapshot>, Error> {
+    ) -> Result<mpsc::Sender<wardcast_gsi::Offered>, Error> {
         // Found or started under one lock, so two first posts of a source
         // cannot start it twice.
         let mut pipelines = self.lock();
@@ -214,7 +214,11 @@ impl Sources {
 pub(crate) struct SourceRouter(pub(crate) Arc<Sources>);
 
 impl wardcast_gsi::SnapshotSink for SourceRouter {
-    fn offer(&self, source: Option<&str>, snapshot: Snapshot) -> Result<(), wardcast_gsi::Error> {
+    fn offer(
+        &self,
+        source: Option<&str>,
+        offered: wardcast_gsi::Offered,
+    ) -> Result<(), wardcast_gsi::Error> {
         let sources = &self.0;
         if !sources.ingests() {
             return Err(wardcast_gsi::Error::Source(
@@ -225,7 +229,7 @@ impl wardcast_gsi::SnapshotSink for SourceRouter {
         sources
             .start(id, None, None)
             .map_err(|e| wardcast_gsi::Error::Source(e.to_string()))?
-            .offer(source, snapshot)
+            .offer(source, offered)
     }
 }
 
@@ -274,7 +278,7 @@ struct Pipeline {
 impl Pipeline {
     async fn run(
         mut self,
-        mut real: mpsc::Receiver<Snapshot>,
+        mut real: mpsc::Receiver<wardcast_gsi::Offered>,
         mut demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
         stop: CancellationToken,
     ) {
@@ -311,8 +315,8 @@ impl Pipeline {
             tokio::select! {
                 biased;
                 () = stop.cancelled() => break,
-                snapshot = real.recv() => {
-                    let Some(snapshot) = snapshot else { break };
+                offered = real.recv() => {
+                    let Some(wardcast_gsi::Offered { snapshot, stored }) = offered else { break };
                     if let Some((_, demo_stop)) = demo.take() {
                         demo_stop.cancel();
                         tracing::info!("game connected: demo stopped");
@@ -322,7 +326,11 @@ impl Pipeline {
                     if let Some(recorder) = &self.recorder {
                         recorder.record(snapshot.received_at, snapshot.body.clone());
                     }
-                    self.handle(snapshot, overview::Source::Game, &mut last_seen).await;
+                    let published = self.handle(snapshot, overview::Source::Game, &mut last_seen).await;
+                    if let (true, Some(stored)) = (published, stored) {
+                        // The game's reply waits for this (tournament mode).
+                        let _ = stored.send(());
+                    }
                     ever_seen = true;
                 }
                 Some(snapshot) = demo_next => {
@@ -423,7 +431,7 @@ impl Pipeline {
         snapshot: Snapshot,
         source: overview::Source,
         last_seen: &mut Option<Instant>,
-    ) {
+    ) -> bool {
         if last_seen.is_none() {
             self.set_running(true).await;
         }
@@ -450,10 +458,11 @@ impl Pipeline {
         let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             engine.process(snapshot.state)
         }));
+        let mut published = false;
         match output {
             Ok(output) => {
                 self.metrics.snapshots.inc();
-                self.publish(output, Some(received_at)).await;
+                published = self.publish(output, Some(received_at)).await;
             }
             Err(_) => {
                 tracing::error!("the feature engine failed on a snapshot; starting it afresh");
@@ -466,6 +475,7 @@ impl Pipeline {
         if self.health_basis != Some((Freshness::Fresh, self.mode)) {
             self.update_health(Freshness::Fresh).await;
         }
+        published
     }
 
     /// Tells `listSources` the source's match id, match state and mode, when they change.
@@ -495,10 +505,11 @@ impl Pipeline {
     }
 
     /// Publishes a batch: to the hub, or in tournament mode to the source's
-    /// stream first (then the hub).
-    async fn emit(&mut self, mut batch: Batch) {
+    /// stream first (then the hub). Whether it was stored (tournament mode)
+    /// or published.
+    async fn emit(&mut self, mut batch: Batch) -> bool {
         if batch.is_empty() {
-            return;
+            return true;
         }
         if std::mem::take(&mut self.details_changed) {
             batch.details(self.details.clone());
@@ -506,11 +517,12 @@ impl Pipeline {
         #[cfg(feature = "nats")]
         if let Some(upstream) = self.upstream.as_mut() {
             use federation::PublishError;
-            match upstream.publish(&self.source, batch, &self.stop).await {
-                Ok(()) | Err(PublishError::Stopped) => {}
-                Err(PublishError::Lost(batch)) => {
+            return match upstream.publish(&self.source, batch, &self.stop).await {
+                Ok(()) => true,
+                Err(PublishError::Stopped) => false,
+                Err(PublishError::Lost { batch, running }) => {
                     let events = self.source.events_of(*batch);
-                    self.start_over(events).await;
+                    self.start_over(events, running).await
                 }
                 Err(PublishError::Fenced(e)) => {
                     // Another ingest writes the source now: this one waits
@@ -520,47 +532,28 @@ impl Pipeline {
                     self.upstream = None;
                     let stop = self.stop.clone();
                     self.open_upstream(&stop).await;
+                    false
                 }
                 Err(e @ PublishError::Local(_)) => {
-                    tracing::error!(source = self.source.id(), "not published: {e}");
+                    // Stored, but this node's own hub refused it.
+                    tracing::error!(source = self.source.id(), "not applied here: {e}");
+                    true
                 }
-            }
-            return;
+            };
         }
         self.source.publish(batch);
+        true
     }
 
-    /// The source's stream was lost (NATS lost its store): makes it anew, in
-    /// a new epoch, and publishes what the source's clients must hold first:
-    /// the version, whether the game runs, and every info the engine holds
-    /// (health and `listSources` details follow with the next batches), then
-    /// `events`, the events of the batch the lost stream did not take.
+    /// The source's stream was lost (NATS lost its store) and the source
+    /// started over in a new one: publishes what its clients must hold
+    /// first: the version, whether the game runs (`running`), and every info
+    /// the engine holds (health and `listSources` details follow with the
+    /// next batches), then `events`, the events of the batch the lost stream
+    /// did not take. Whether those were stored.
     #[cfg(feature = "nats")]
-    async fn start_over(&mut self, mut events: Batch) {
-        let running = self.source.game_running();
-        let mut attempt = 0u32;
+    async fn start_over(&mut self, mut events: Batch, running: bool) -> bool {
         loop {
-            let Some(upstream) = self.upstream.as_mut() else {
-                return;
-            };
-            if let Err(e) = upstream.start_over(&self.source).await {
-                if attempt == 0 {
-                    tracing::warn!(
-                        source = self.source.id(),
-                        "cannot make the source's stream anew yet: {e}"
-                    );
-                }
-                attempt = attempt.saturating_add(1);
-                tokio::select! {
-                    () = self.stop.cancelled() => return,
-                    () = tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt.min(5)))) => {}
-                }
-                continue;
-            }
-            if self.source.next_batch() != 1 {
-                return; // the stream was not lost after all
-            }
-            tracing::warn!(source = self.source.id(), epoch = %self.source.epoch(), "the source's stream was lost: started over in a new epoch");
             self.health_published = false;
             self.plugin_error = serde_json::Value::Null;
             self.details_changed = true;
@@ -585,13 +578,14 @@ impl Pipeline {
                         lost = true;
                         break;
                     }
-                    Err(None) => return,
+                    Err(None) => return false,
                 }
             }
             if !lost {
                 match self.store_afresh(std::mem::take(&mut events)).await {
-                    Ok(()) | Err(None) => return,
-                    Err(Some(batch)) => events = self.source.events_of(*batch),
+                    Ok(()) => return true,
+                    Err(None) => return false,
+                    Err(Some((batch, _))) => events = self.source.events_of(*batch),
                 }
             }
             // Lost again: start over again (the state is read afresh).
@@ -604,7 +598,7 @@ impl Pipeline {
     async fn store_afresh(
         &mut self,
         mut batch: Batch,
-    ) -> Result<(), Option<Box<wardcast_broker::bus::BusBatch>>> {
+    ) -> Result<(), Option<(Box<wardcast_broker::bus::BusBatch>, bool)>> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -616,7 +610,7 @@ impl Pipeline {
         };
         match upstream.publish(&self.source, batch, &self.stop).await {
             Ok(()) => Ok(()),
-            Err(federation::PublishError::Lost(batch)) => Err(Some(batch)),
+            Err(federation::PublishError::Lost { batch, running }) => Err(Some((batch, running))),
             Err(e) => {
                 tracing::error!(source = self.source.id(), "not published: {e}");
                 Err(None)
@@ -684,9 +678,11 @@ impl Pipeline {
         }
     }
 
-    async fn publish(&mut self, output: Output, received_at: Option<Instant>) {
+    /// Publishes what the engine made of a snapshot; whether it was (or,
+    /// empty, needed nothing), so the game's reply can say so.
+    async fn publish(&mut self, output: Output, received_at: Option<Instant>) -> bool {
         if output.is_empty() {
-            return;
+            return true;
         }
         let catalogue = self.source.catalogue();
         let mut batch = Batch::default();
@@ -709,6 +705,6 @@ impl Pipeline {
                 batch.info(id, change.category, change.key, change.value);
             }
         }
-        self.emit(batch).await;
+        self.emit(batch).await
     }
 }

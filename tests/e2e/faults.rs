@@ -402,7 +402,6 @@ async fn an_ingest_killed_with_sigkill_is_replaced_and_clients_lose_and_repeat_n
 /// so a body answered 200 can die with it; the new ingest's first body is a
 /// baseline, so that body's kill is never sent (lost in about half the runs).
 #[tokio::test]
-#[ignore = "bug: a GSI body answered 200 is lost (its events never sent) when the ingest is killed before publishing it"]
 async fn a_body_answered_200_survives_a_kill_9_of_the_ingest() {
     kill9_and_replace_the_ingest(false).await;
 }
@@ -549,7 +548,6 @@ async fn an_edge_paused_30_s_catches_up_and_the_other_edge_is_unaffected() {
 /// its observer PC still posting to it, it writes nothing over ingest 2: the
 /// edge's client gets ingest 2's kills only, once each, in order.
 #[tokio::test]
-#[ignore = "bug: a fenced ingest deletes the lease it no longer holds (Lease::release deletes unconditionally), claims the source again and writes over the owner, whose next batch (kill 11) is lost"]
 async fn an_ingest_paused_30_s_cannot_write_over_the_one_that_took_over() {
     let Some(nats) = NatsServer::start().await else {
         return;

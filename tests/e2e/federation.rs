@@ -109,6 +109,14 @@ async fn resume_when_ready(client: &mut Client, params: Value) -> Value {
     .await
 }
 
+/// A post while the ingest cannot store (NATS away, an election, a lease
+/// to wait for): answered 200 once stored, else 503 after a while, and kept
+/// to be stored when it can be.
+async fn post_held(server: &Server, body: &Value) {
+    let (status, text) = server.post_to("m1", body).await;
+    assert!(status == 200 || status == 503, "{status} {text}");
+}
+
 async fn post(server: &Server, body: &Value) {
     let (status, text) = server.post_to("m1", body).await;
     assert_eq!(status, 200, "{text}");
@@ -230,8 +238,8 @@ async fn nats_down_for(seconds: u64) {
 
     nats.kill().await;
     // The game keeps posting; the ingest holds what it cannot store yet.
-    post(&ingest, &kills(102, 2)).await;
-    post(&ingest, &kills(103, 3)).await;
+    post_held(&ingest, &kills(102, 2)).await;
+    post_held(&ingest, &kills(103, 3)).await;
     // The edge keeps serving what it holds: a late joiner gets its snapshot.
     let mut late = edge.client_of("m1").await;
     let result = late.subscribe(&["me"]).await;
@@ -291,7 +299,8 @@ async fn a_second_ingest_is_refused_until_the_first_stops_then_takes_over() {
 
     // A second observer PC posting the same source: it holds no lease, so
     // nothing of it reaches the stream while the first one writes.
-    post(&second, &kills(101, 50)).await;
+    let (status, text) = second.post_to("m1", &kills(101, 50)).await;
+    assert_eq!(status, 503, "refused, so not stored: {text}");
     let refused = within("the second ingest says it is refused", async {
         loop {
             let (_, body) = second.get("/status?source=m1").await;
@@ -317,7 +326,7 @@ async fn a_second_ingest_is_refused_until_the_first_stops_then_takes_over() {
     // The owner stops (and gives its lease up): the second one takes over
     // in the same epoch, its first body a baseline, then its kills.
     first.shutdown().await;
-    post(&second, &kills(103, 51)).await;
+    post_held(&second, &kills(103, 51)).await;
     assert_eq!(
         within("the second ingest takes over", kills_until(&mut client, 51))
             .await
@@ -513,7 +522,7 @@ async fn store_lost_after(seconds: u64) {
 
     nats.kill().await;
     // The game posts on: the ingest holds it while NATS is away.
-    post(&ingest, &kills(102, 2)).await;
+    post_held(&ingest, &kills(102, 2)).await;
     // The outage itself (the scenario, not a synchronisation).
     tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
     // NATS comes back with nothing. The ingest finds the stream gone, makes
@@ -715,12 +724,12 @@ async fn in_a_three_node_cluster_losing_the_stream_leader_loses_nothing() {
     };
     let ingest = Server::start(on_cluster(Role::Ingest)).await;
     let edge = Server::start(on_cluster(Role::Edge)).await;
-    post(&ingest, &kills(100, 0)).await;
+    post_held(&ingest, &kills(100, 0)).await;
     let epoch = followed(&edge, "m1").await["epoch"].clone();
     let mut client = edge.client_of("m1").await;
     client.subscribe(&["kill"]).await;
     for k in 1..=3 {
-        post(&ingest, &kills(100 + k, k)).await;
+        post_held(&ingest, &kills(100 + k, k)).await;
     }
     assert_eq!(kills_until(&mut client, 3).await.0, [1, 2, 3]);
 
@@ -741,7 +750,7 @@ async fn in_a_three_node_cluster_losing_the_stream_leader_loses_nothing() {
     // The game posts on while the other two elect a new leader (NATS's
     // election timeout is 4 to 9 s); then publishes resume, the edge goes on.
     for k in 4..=6 {
-        post(&ingest, &kills(100 + k, k)).await;
+        post_held(&ingest, &kills(100 + k, k)).await;
     }
     let elected = async {
         loop {

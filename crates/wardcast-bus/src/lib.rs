@@ -409,9 +409,14 @@ impl Lease {
     }
 
     /// Gives the lease up (an orderly shutdown), so the next ingest need not
-    /// wait for it to expire.
+    /// wait for it to expire; only while it is still this writer's (the
+    /// delete expects its revision): a writer whose lease lapsed and was
+    /// taken never deletes the new owner's.
     pub async fn release(self) {
-        let _ = self.store.delete(&self.key).await;
+        let _ = self
+            .store
+            .delete_expect_revision(&self.key, Some(self.revision))
+            .await;
     }
 }
 

@@ -34,6 +34,11 @@ pub enum Error {
     /// The broker is shutting down.
     #[error("shutting down")]
     Closed,
+    /// The snapshot was not stored in time (tournament mode: NATS is
+    /// unreachable, or another ingest writes the source). It may still be
+    /// stored later; the game sends its state again either way.
+    #[error("GSI body not stored yet: {0}")]
+    NotStored(String),
     /// The source id in `POST /gsi/<source>` is not one the receiver can serve.
     #[error("{0}")]
     Source(String),
@@ -48,7 +53,7 @@ impl Error {
             Error::CrossOrigin => 403,
             Error::Timeout { .. } => 408,
             Error::TooLarge { .. } => 413,
-            Error::Busy | Error::Closed => 503,
+            Error::Busy | Error::Closed | Error::NotStored(_) => 503,
             Error::Source(_) => 404,
         }
     }
@@ -63,6 +68,7 @@ impl Error {
             Error::TooLarge { .. } => "too_large",
             Error::Busy => "busy",
             Error::Closed => "closed",
+            Error::NotStored(_) => "not_stored",
             Error::Source(_) => "source",
         }
     }

@@ -40,6 +40,11 @@ pub struct IngestConfig {
     /// How many bodies may be arriving at once; one more gets 503. The game
     /// sends one at a time.
     pub max_in_flight: usize,
+    /// Reply only once the sink says the snapshot is stored, or 503 after
+    /// this long (tournament mode: a 200 then means the snapshot is safe in
+    /// NATS, so killing the ingest loses nothing the game was told it took).
+    /// `None`: reply as soon as the snapshot is queued.
+    pub wait_stored: Option<Duration>,
 }
 
 impl Default for IngestConfig {
@@ -49,6 +54,7 @@ impl Default for IngestConfig {
             token: None,
             body_timeout: Duration::from_secs(10),
             max_in_flight: 8,
+            wait_stored: None,
         }
     }
 }
@@ -93,11 +99,26 @@ impl IngestStats {
             Error::CrossOrigin => &self.cross_origin,
             Error::Timeout { .. } => &self.timeout,
             Error::TooLarge { .. } => &self.too_large,
-            Error::Busy | Error::Closed => &self.busy,
+            Error::Busy | Error::Closed | Error::NotStored(_) => &self.busy,
             Error::Source(_) => &self.bad_source,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Tells the endpoint that an accepted snapshot is stored (sent by the sink
+/// once it is; dropped unsent if it never will be).
+pub type Stored = tokio::sync::oneshot::Sender<()>;
+
+/// An accepted snapshot on its way to the engine, and whom to tell when it
+/// is stored (when the endpoint waits for that; see
+/// [`IngestConfig::wait_stored`]).
+#[derive(Debug)]
+pub struct Offered {
+    /// The snapshot.
+    pub snapshot: Snapshot,
+    /// Send `()` once the snapshot is stored.
+    pub stored: Option<Stored>,
 }
 
 /// Where accepted snapshots go. It must not wait: when it cannot take one
@@ -106,19 +127,21 @@ impl IngestStats {
 pub trait SnapshotSink: Send + Sync + 'static {
     /// Takes a snapshot of `source` (named by the path, `POST /gsi/<source>`;
     /// `None` for `POST /gsi` and `POST /`), or says why not.
-    fn offer(&self, source: Option<&str>, snapshot: Snapshot) -> Result<(), Error>;
+    fn offer(&self, source: Option<&str>, offered: Offered) -> Result<(), Error>;
 }
 
 /// One bounded channel for every source.
-impl SnapshotSink for mpsc::Sender<Snapshot> {
-    fn offer(&self, _source: Option<&str>, snapshot: Snapshot) -> Result<(), Error> {
-        match self.try_send(snapshot) {
+impl SnapshotSink for mpsc::Sender<Offered> {
+    fn offer(&self, _source: Option<&str>, offered: Offered) -> Result<(), Error> {
+        match self.try_send(offered) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => Err(Error::Busy),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Error::Closed),
         }
     }
 }
+
+type StoredReceiver = tokio::sync::oneshot::Receiver<()>;
 
 struct Ingest {
     config: IngestConfig,
@@ -166,7 +189,11 @@ async fn handle_source(
 
 async fn answer(ingest: &Ingest, source: Option<String>, request: Request) -> Response {
     let result = match ingest.receive(request).await {
-        Ok((body, received_at)) => ingest.accept(source, body, received_at),
+        Ok((body, received_at)) => match ingest.accept(source, body, received_at) {
+            Ok(Some(stored)) => ingest.stored(stored).await,
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match result {
@@ -219,12 +246,28 @@ impl Ingest {
         Ok((body, Instant::now()))
     }
 
+    /// Waits (bounded) until the sink says the snapshot is stored.
+    async fn stored(&self, (wait, stored): (Duration, StoredReceiver)) -> Result<(), Error> {
+        match tokio::time::timeout(wait, stored).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Error::NotStored(
+                "this ingest may not write the source now".into(),
+            )),
+            Err(_) => Err(Error::NotStored(format!(
+                "not stored within {} ms (is NATS reachable?); it is kept and stored when it can be",
+                wait.as_millis()
+            ))),
+        }
+    }
+
+    /// Parses, checks and queues a body; with [`IngestConfig::wait_stored`],
+    /// returns what to wait on before replying.
     fn accept(
         &self,
         source: Option<String>,
         body: Bytes,
         received_at: Instant,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<(Duration, StoredReceiver)>, Error> {
         let state = model::parse(&body).map_err(Error::Parse)?;
         if let Some(expected) = &self.config.token {
             let given = state.auth.as_ref().and_then(|a| a.token.as_deref());
@@ -238,9 +281,17 @@ impl Ingest {
             body,
             received_at,
         };
-        self.sink.offer(source.as_deref(), snapshot)?;
+        let (stored, wait) = match self.config.wait_stored {
+            Some(wait) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                (Some(tx), Some((wait, rx)))
+            }
+            None => (None, None),
+        };
+        self.sink
+            .offer(source.as_deref(), Offered { snapshot, stored })?;
         self.stats.accepted.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        Ok(wait)
     }
 
     /// Logs a wrong token at most once per [`AUTH_WARNING_INTERVAL`]; the token itself is never logged.

@@ -19,5 +19,5 @@ mod ingest;
 
 pub use error::Error;
 #[cfg(feature = "ingest")]
-pub use ingest::{router, IngestConfig, IngestStats, Snapshot, SnapshotSink};
+pub use ingest::{router, IngestConfig, IngestStats, Offered, Snapshot, SnapshotSink, Stored};
 pub use model::{parse, GameState, Mode, ParseError};
