@@ -507,6 +507,9 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
     }
     loop {
         let next = tokio::select! {
+            // A batch waiting wins over the quiet timer (both are ready at
+            // once after the process was paused).
+            biased;
             next = reader.next() => next,
             () = tokio::time::sleep(STALL_CHECK) => {
                 // Quiet: fine, unless the stream was lost (NATS lost its
