@@ -672,6 +672,16 @@ async fn two_matches_through_one_ingest_reach_only_their_own_clients_on_every_ed
         .filter_map(|s| s["source"].as_str())
         .collect();
     assert!(ids.contains(&"m1") && ids.contains(&"m2"), "{listed}");
+    // The edges measured how old the game data was when they wrote it (the
+    // ingest stamped when each body arrived).
+    for edge in [&one, &two] {
+        let (_, metrics) = edge.get("/metrics").await;
+        let count = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("wardcast_ingest_to_send_seconds_count "))
+            .and_then(|v| v.parse::<f64>().ok());
+        assert!(count.is_some_and(|c| c >= 6.0), "{metrics}");
+    }
     ingest.shutdown().await;
     one.shutdown().await;
     two.shutdown().await;

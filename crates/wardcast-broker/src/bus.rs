@@ -5,7 +5,8 @@
 //!
 //! An encoded batch is `WCB1`, a 4-byte little-endian header length, the
 //! header (JSON: the batch number, each frame's seq, kind, feature and
-//! payload, and where each frame ends in the two buffers), then the frames'
+//! payload, where each frame ends in the two buffers, and when the game data
+//! arrived at the ingest, in wall-clock microseconds), then the frames'
 //! WebSocket bytes in the `string` format and in the `object` format, back
 //! to back. A node applying it parses the header (its info updates feed the
 //! node's store) and writes the frames from the buffers as they came.
@@ -37,6 +38,21 @@ impl std::fmt::Debug for BusBatch {
             .field("frames", &self.published.frames.len())
             .finish()
     }
+}
+
+/// The longest age believed of a batch's game data (beyond it, the clocks of
+/// two nodes disagree, or the header is wrong): its latency is not measured.
+const MAX_DATA_AGE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// When game data stamped `micros` (wall clock) arrived, on this node's clock.
+fn received_at(micros: u64) -> Option<tokio::time::Instant> {
+    let stamped = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_micros(micros))?;
+    let age = std::time::SystemTime::now()
+        .duration_since(stamped)
+        .unwrap_or_default();
+    (age <= MAX_DATA_AGE)
+        .then(|| tokio::time::Instant::now().checked_sub(age))
+        .flatten()
 }
 
 fn bad(what: impl Into<String>) -> Error {
@@ -97,6 +113,16 @@ impl BusBatch {
         if let Some(details) = &self.details {
             header["details"] = Value::Object(details.clone());
         }
+        if let Some(at) = self.published.received_at {
+            // Wall-clock microseconds, so a node elsewhere can tell how old
+            // the game data is (its latency histogram: GSI in → client write).
+            let wall = std::time::SystemTime::now()
+                .checked_sub(at.elapsed())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            if let Some(wall) = wall {
+                header["received_us"] = u64::try_from(wall.as_micros()).unwrap_or(0).into();
+            }
+        }
         let header = header.to_string();
         let mut out = BytesMut::with_capacity(8 + header.len() + string.len() + object.len());
         out.put_slice(MAGIC);
@@ -114,12 +140,14 @@ impl Source {
     /// applies it (see [`Source::apply`]).
     pub fn render(&self, number: u64, mut batch: Batch) -> BusBatch {
         let details = batch.details.take();
-        let (frames, _) = self.inner.hub.number(number, batch);
+        let (frames, received_at) = self.inner.hub.number(number, batch);
         let string = Wire::render(&frames, DataFormat::String);
         let object = Wire::render(&frames, DataFormat::Object);
+        let mut published = Published::rendered(frames, string, object);
+        published.received_at = received_at;
         BusBatch {
             number,
-            published: Published::rendered(frames, string, object),
+            published,
             details,
         }
     }
@@ -313,9 +341,11 @@ impl Source {
         if frames.len() != string.count() || frames.len() != object.count() {
             return Err(bad("frame count and buffers disagree"));
         }
+        let mut published = Published::rendered(frames, string, object);
+        published.received_at = header["received_us"].as_u64().and_then(received_at);
         Ok(BusBatch {
             number,
-            published: Published::rendered(frames, string, object),
+            published,
             details: header["details"].as_object().cloned(),
         })
     }
