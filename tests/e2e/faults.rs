@@ -226,6 +226,14 @@ impl Watcher {
             }
         })
         .await;
+        // Before it was subscribed the client heard the game start
+        // (onGameInfoUpdated, as Overwolf's gameLaunched): older seqs, sent
+        // before the result.
+        let seq = result["seq"].as_u64().expect("seq");
+        for early in client.take_queued() {
+            assert_eq!(early["method"], "onGameInfoUpdated", "{early}");
+            assert!(early["params"]["seq"].as_u64() < Some(seq), "{early}");
+        }
         Self {
             name: format!("{name} (on {})", node.name),
             client,
@@ -609,4 +617,46 @@ async fn an_ingest_paused_30_s_cannot_write_over_the_one_that_took_over() {
     first.stop().await;
     second.stop().await;
     edge.stop().await;
+}
+
+/// An edge process carrying clients is killed with `kill -9` mid-stream
+/// (its sockets vanish, no close frame); its clients reconnect to the other
+/// edge and resume there with their epoch and last seq: every kill once, in
+/// order, and the other edge's clients never notice.
+#[tokio::test]
+async fn an_edge_killed_with_sigkill_loses_its_clients_nothing() {
+    let Some(nats) = NatsServer::start().await else {
+        return;
+    };
+    let http = reqwest_lite::Client::new();
+    let doomed = Node::start("edge A", &nats, "edge").await;
+    let other = Node::start("edge B", &nats, "edge").await;
+    let ingest = Node::start("ingest", &nats, "ingest").await;
+    ingest.post_kills(&http, 0).await;
+    let mut on_doomed = Vec::new();
+    for i in 0..3 {
+        on_doomed.push(Watcher::subscribe(&format!("client {i}"), &doomed).await);
+    }
+    let mut bystander = Watcher::subscribe("bystander", &other).await;
+    for k in 1..=10 {
+        ingest.post_kills(&http, k).await;
+    }
+    for watcher in &mut on_doomed {
+        watcher.until(10).await;
+    }
+    doomed.kill9().await;
+    // The game posts on while the clients find their edge gone.
+    for k in 11..=20 {
+        ingest.post_kills(&http, k).await;
+    }
+    for watcher in &mut on_doomed {
+        let result = watcher.resume_on(&other).await;
+        assert_eq!(result["recovered"], true, "{}: {result}", watcher.name);
+        watcher.until(20).await;
+        assert_eq!(watcher.numbers(), one_to(20), "{}", watcher.name);
+    }
+    bystander.until(20).await;
+    assert_eq!(bystander.numbers(), one_to(20), "the other edge's client");
+    ingest.stop().await;
+    other.stop().await;
 }

@@ -376,6 +376,12 @@ impl Client {
         assert_payload_schemas(msg);
     }
 
+    /// Takes the notifications that arrived before the last response (and
+    /// were queued while waiting for it).
+    pub fn take_queued(&mut self) -> Vec<Value> {
+        self.queued.drain(..).collect()
+    }
+
     /// The next notification, validated.
     pub async fn notification(&mut self) -> Value {
         if let Some(n) = self.queued.pop_front() {
