@@ -1,0 +1,13 @@
+//! Counter-Strike 2 for Wardcast: the GSI payload model of CS2 (app id 730),
+//! parsed from what the game really sends (see `tests/fixtures/`).
+//!
+//! ```
+//! let body = br#"{"provider":{"appid":730,"steamid":"76561197960265729"},
+//!     "player":{"steamid":"76561197960265729","match_stats":{"kills":2}}}"#;
+//! let state = wardcast_cs2::parse(body).expect("a CS2 body");
+//! assert_eq!(state.me().and_then(|p| p.match_stats.as_ref()?.kills), Some(2));
+//! ```
+
+pub mod model;
+
+pub use model::{parse, GameState, Mode, APP_ID};
