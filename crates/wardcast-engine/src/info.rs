@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// Current info values keyed by (feature, category, key).
+/// Current info values keyed by (feature, category, key): what a game's
+/// engine last said, so it emits an info update only when a value changes.
 #[derive(Debug, Default)]
-pub(crate) struct InfoDb {
+pub struct InfoDb {
     values: BTreeMap<(&'static str, &'static str, &'static str), Value>,
 }
 

@@ -21,6 +21,7 @@ use wardcast_gsi::{GameState, Mode};
 
 pub use catalogue::{FeatureSpec, InfoSpec, Support, CATALOGUE};
 pub use health::{Freshness, HealthReport};
+pub use info::InfoDb;
 
 /// Settings of the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +95,33 @@ impl Output {
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.info.is_empty()
     }
+
+    /// Sets an info key in `db`; a change is added only if the value differs
+    /// from the stored one. Several changes of one key in one output
+    /// collapse to the last.
+    pub fn set_info(
+        &mut self,
+        db: &mut InfoDb,
+        feature: &'static str,
+        category: &'static str,
+        key: &'static str,
+        value: Value,
+    ) {
+        if db.set(feature, category, key, value.clone()) {
+            let same =
+                |c: &InfoChange| c.feature == feature && c.category == category && c.key == key;
+            if let Some(pending) = self.info.iter_mut().find(|c| same(c)) {
+                pending.value = value;
+            } else {
+                self.info.push(InfoChange {
+                    feature,
+                    category,
+                    key,
+                    value,
+                });
+            }
+        }
+    }
 }
 
 /// The feature engine: feed it snapshots in arrival order.
@@ -155,15 +183,14 @@ impl<'a> Step<'a> {
 
 /// Where a feature family writes what it found.
 pub(crate) struct Sink<'a> {
-    events: &'a mut Vec<Event>,
+    out: &'a mut Output,
     info: &'a mut info::InfoDb,
-    changes: &'a mut Vec<InfoChange>,
 }
 
 impl Sink<'_> {
     /// Emits an event.
     pub fn event(&mut self, feature: &'static str, name: &'static str, data: Value) {
-        self.events.push(Event {
+        self.out.events.push(Event {
             feature,
             name,
             data,
@@ -202,20 +229,7 @@ impl Sink<'_> {
         key: &'static str,
         value: Value,
     ) {
-        if self.info.set(feature, category, key, value.clone()) {
-            let same =
-                |c: &InfoChange| c.feature == feature && c.category == category && c.key == key;
-            if let Some(pending) = self.changes.iter_mut().find(|c| same(c)) {
-                pending.value = value;
-            } else {
-                self.changes.push(InfoChange {
-                    feature,
-                    category,
-                    key,
-                    value,
-                });
-            }
-        }
+        self.out.set_info(self.info, feature, category, key, value);
     }
 
     /// The value an info key holds now (before this step's changes, or with
@@ -293,9 +307,8 @@ impl Engine {
         };
         let mut out = Output::default();
         let mut sink = Sink {
-            events: &mut out.events,
+            out: &mut out,
             info: &mut self.info,
-            changes: &mut out.info,
         };
         // Leaving a match clears the match-scoped info, so the next match's
         // first values fire again even when they are equal (Overwolf's reset).

@@ -1,5 +1,7 @@
 //! Counter-Strike 2 for Wardcast: the GSI payload model of CS2 (app id 730),
-//! parsed from what the game really sends (see `tests/fixtures/`).
+//! parsed from what the game really sends (see `tests/fixtures/`), and the
+//! pure feature engine that turns consecutive bodies into Overwolf's CS2
+//! events and info updates.
 //!
 //! ```
 //! let body = br#"{"provider":{"appid":730,"steamid":"76561197960265729"},
@@ -8,6 +10,8 @@
 //! assert_eq!(state.me().and_then(|p| p.match_stats.as_ref()?.kills), Some(2));
 //! ```
 
+pub mod engine;
 pub mod model;
 
+pub use engine::Engine;
 pub use model::{parse, GameState, Mode, APP_ID};

@@ -1,0 +1,68 @@
+//! The real 174-post capture end to end through the engine: the events it
+//! gives, post by post, are written next to it (`tests/expected/`) and
+//! reviewed. `UPDATE_EXPECT=1 cargo test -p wardcast-cs2` rewrites them.
+
+use serde_json::{json, Value};
+use wardcast_cs2::{parse, Engine};
+
+#[test]
+fn the_real_capture_gives_the_reviewed_events() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let capture: Vec<Value> = serde_json::from_slice(
+        &std::fs::read(format!(
+            "{dir}/tests/fixtures/player_competitive_wingman_sequence_174posts_2025.json"
+        ))
+        .expect("capture"),
+    )
+    .expect("JSON");
+    let mut engine = Engine::new();
+    let mut lines = Vec::new();
+    for (i, request) in capture.iter().enumerate() {
+        let body = serde_json::to_vec(&request["body"]).expect("body");
+        let out = engine.process(parse(&body).expect("parse"), &body);
+        let map = &request["body"]["map"];
+        let events: Vec<Value> = out
+            .events
+            .iter()
+            .map(|e| json!([e.feature, e.name, e.data]))
+            .collect();
+        let watched: Vec<Value> = out
+            .info
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.key,
+                    "game_phase" | "round_phase" | "score" | "round_number" | "match_outcome"
+                )
+            })
+            .map(|c| json!([c.key, c.value]))
+            .collect();
+        if events.is_empty() && watched.is_empty() {
+            continue;
+        }
+        lines.push(json!({
+            "post": i,
+            "at": request["received_at"],
+            "map": [map["name"], map["phase"], map["round"]],
+            "events": events,
+            "info": watched,
+        }));
+    }
+    let got = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let path = format!("{dir}/tests/expected/sequence_174posts.jsonl");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(format!("{dir}/tests/expected")).expect("dir");
+        std::fs::write(&path, &got).expect("write");
+    }
+    let want =
+        std::fs::read_to_string(&path).expect("expected events (UPDATE_EXPECT=1 writes them)");
+    assert!(
+        got == want,
+        "the events changed: diff {path} against UPDATE_EXPECT=1 output"
+    );
+}
