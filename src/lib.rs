@@ -3,9 +3,9 @@
 //!
 //! # Layout
 //! Data flows one way: GSI ingest → engine → broker.
-//! - `wardcast_gsi` answers the game's POSTs and queues parsed [`Snapshot`]s on
-//!   a bounded channel.
-//! - The pipeline task (here) feeds each snapshot to the pure
+//! - `wardcast_gsi` answers the game's POSTs and queues parsed snapshots on
+//!   a bounded channel per source.
+//! - The pipeline task (`pipeline.rs`) feeds each snapshot to the pure
 //!   `wardcast_engine::Engine` and publishes what it returns to the
 //!   `wardcast_broker::Broker`, which fans it out to WebSocket clients.
 //! - [`run`] wires these on one listener: `POST /gsi` and `POST /`, `GET /ws`,
