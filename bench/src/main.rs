@@ -69,7 +69,7 @@ enum Scenario {
     /// default (`--clients`), each client on one source.
     Tournament,
     /// 100,000 clients (`--clients`) over `--edges` (6) edges, one source at
-    /// 0.5 posts/s: RSS and fds per connection per edge, time for a broadcast
+    /// 0.1 posts/s: RSS and fds per connection per edge, time for a broadcast
     /// to reach the last client.
     #[value(name = "edges-100k")]
     Edges100k,
@@ -119,7 +119,8 @@ struct Args {
     /// Client counts (fanout; the first is used by selective, slow, rate and idle when given).
     #[arg(long, value_delimiter = ',')]
     clients: Vec<usize>,
-    /// Snapshots posted per second, per source (default 10; edges-100k: 0.5).
+    /// Snapshots posted per second, per source (default 10; edges-100k: 0.1,
+    /// one broadcast every 10 s, so that each is measured alone).
     #[arg(long)]
     rate: Option<f64>,
     /// Edge processes of the `wardcast-nats` target; a list runs each in turn
@@ -190,6 +191,10 @@ struct Args {
     /// The Node relay script.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/node-relay/relay.js"))]
     node_relay: PathBuf,
+    /// Run every step this many times, the targets taking turns (results
+    /// carry `repeat`: 0, 1, ...), to see the spread on a shared machine.
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
     /// Also write the results as JSON to this file (`-`: stdout, instead of the table).
     #[arg(long)]
     json: Option<String>,
@@ -244,6 +249,29 @@ struct Server {
     /// Its sources exist only once posted to, and edges take subscriptions
     /// once caught up: prime them before clients connect.
     federated: bool,
+    /// nats-server's monitoring port (`/varz`), in tournament mode.
+    nats_monitor: Option<SocketAddr>,
+}
+
+/// nats-server's message and byte counters (`GET /varz`): in, out.
+async fn nats_counters(monitor: Option<SocketAddr>) -> Option<[u64; 4]> {
+    let addr = monitor?;
+    let mut conn = timeout(Duration::from_secs(5), HttpConn::connect(addr))
+        .await
+        .ok()?
+        .ok()?;
+    let resp = timeout(Duration::from_secs(5), conn.request("GET", "/varz", b""))
+        .await
+        .ok()?
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&resp.body).ok()?;
+    let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64);
+    Some([
+        n("in_msgs")?,
+        n("in_bytes")?,
+        n("out_msgs")?,
+        n("out_bytes")?,
+    ])
 }
 
 impl Server {
@@ -385,7 +413,7 @@ fn plan(args: &Args) -> Vec<RunSpec> {
             .into_iter()
             .map(|e| RunSpec {
                 edges: e,
-                rate: args.rate.unwrap_or(0.5),
+                rate: args.rate.unwrap_or(0.1),
                 ..spec("edges-100k", first(100_000), &all)
             })
             .collect::<Vec<_>>()
@@ -432,39 +460,50 @@ async fn run(args: Args) -> ExitCode {
     };
     let mut results: Vec<RunResult> = Vec::new();
     let mut failed = false;
-    for step in plan(&args) {
-        for &target in &targets {
-            let step = RunSpec {
-                target,
-                ..step.clone()
-            };
-            let outcome = if step.scenario == "rate" {
-                rate_search(&args, &step).await
-            } else {
-                run_one(&args, &step).await.map(|r| vec![r])
-            };
-            match outcome {
-                Ok(rs) => {
-                    for r in &rs {
-                        eprintln!("{}", report::table(std::slice::from_ref(r)).trim_end());
-                        let bad_delivery = !step.idle
-                            && step.scenario != "rate"
-                            && (r.lost > 0 || r.reordered > 0 || r.foreign > 0 || r.delivered == 0);
-                        if bad_delivery || r.connect_failed > 0 || r.duplicates > 0 {
-                            failed = true;
-                        }
+    let steps: Vec<(usize, RunSpec, Option<Target>)> = plan(&args)
+        .into_iter()
+        .flat_map(|step| {
+            let targets = &targets;
+            (0..args.repeat.max(1)).flat_map(move |rep| {
+                let step = step.clone();
+                targets.iter().map(move |&t| (rep, step.clone(), t))
+            })
+        })
+        .collect();
+    for (repeat, step, target) in steps {
+        let step = RunSpec { target, ..step };
+        let outcome = if step.scenario == "rate" {
+            rate_search(&args, &step).await
+        } else {
+            run_one(&args, &step).await.map(|r| vec![r])
+        };
+        let outcome = outcome.map(|mut rs| {
+            for r in &mut rs {
+                r.repeat = repeat;
+            }
+            rs
+        });
+        match outcome {
+            Ok(rs) => {
+                for r in &rs {
+                    eprintln!("{}", report::table(std::slice::from_ref(r)).trim_end());
+                    let bad_delivery = !step.idle
+                        && step.scenario != "rate"
+                        && (r.lost > 0 || r.reordered > 0 || r.foreign > 0 || r.delivered == 0);
+                    if bad_delivery || r.connect_failed > 0 || r.duplicates > 0 {
+                        failed = true;
                     }
-                    results.extend(rs);
                 }
-                Err(e) => {
-                    eprintln!(
-                        "wardcast-bench: {} {} N={}: {e}",
-                        step.scenario,
-                        target.map_or("url", Target::name),
-                        step.clients
-                    );
-                    failed = true;
-                }
+                results.extend(rs);
+            }
+            Err(e) => {
+                eprintln!(
+                    "wardcast-bench: {} {} N={}: {e}",
+                    step.scenario,
+                    target.map_or("url", Target::name),
+                    step.clients
+                );
+                failed = true;
             }
         }
     }
@@ -598,14 +637,14 @@ async fn spawn_listening(mut cmd: Command, name: &str) -> Result<(Proc, SocketAd
 /// Starts a nats-server with JetStream storing under `dir`, on a free loopback
 /// port (`$WARDCAST_NATS_SERVER`, else `nats-server` on `PATH`, as the bus's
 /// test harness finds it); returns it and its client URL.
-async fn start_nats(dir: &Path) -> Result<(Proc, String), String> {
+async fn start_nats(dir: &Path) -> Result<(Proc, String, Option<SocketAddr>), String> {
     let binary = wardcast_bus::server::binary().ok_or_else(|| {
         "no nats-server: set WARDCAST_NATS_SERVER or put nats-server on PATH".to_string()
     })?;
     let store = dir.join("nats-store");
     std::fs::create_dir_all(&store).map_err(|e| format!("{}: {e}", store.display()))?;
     let mut child = Command::new(&binary)
-        .args(["-a", "127.0.0.1", "-p", "-1", "-js", "-sd"])
+        .args(["-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-js", "-sd"])
         .arg(&store)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -618,26 +657,31 @@ async fn start_nats(dir: &Path) -> Result<(Proc, String), String> {
         .take()
         .ok_or_else(|| "no nats-server stderr".to_string())?;
     let mut lines = BufReader::new(stderr).lines();
+    let port_of = |line: &str, after: &str| {
+        line.split(after)
+            .nth(1)?
+            .trim()
+            .rsplit(':')
+            .next()?
+            .parse::<u16>()
+            .ok()
+    };
     let ready = async {
-        let mut port = None;
+        let (mut port, mut monitor) = (None, None);
         while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(rest) = line.split("client connections on ").nth(1) {
-                port = rest
-                    .trim()
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| p.parse::<u16>().ok());
-            }
+            port = port.or_else(|| port_of(&line, "client connections on "));
+            monitor = monitor.or_else(|| port_of(&line, "http monitor on "));
             if line.contains("Server is ready") {
-                return port;
+                return port.map(|p| (p, monitor));
             }
         }
         None
     };
-    let port = timeout(Duration::from_secs(15), ready)
+    let (port, monitor) = timeout(Duration::from_secs(15), ready)
         .await
         .map_err(|_| "nats-server not ready within 15 s".to_string())?
         .ok_or_else(|| "nats-server exited before it was ready".to_string())?;
+    let monitor = monitor.map(|p| SocketAddr::from((Ipv4Addr::LOCALHOST, p)));
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let proc = Proc {
         name: "nats".into(),
@@ -645,13 +689,13 @@ async fn start_nats(dir: &Path) -> Result<(Proc, String), String> {
         child: Some(child),
         stdin: None,
     };
-    Ok((proc, format!("nats://127.0.0.1:{port}")))
+    Ok((proc, format!("nats://127.0.0.1:{port}"), monitor))
 }
 
 /// The `wardcast-nats` target: nats-server, one ingest, `spec.edges` edges.
 async fn start_federation(args: &Args, spec: &RunSpec, tmp: &Path) -> Result<Server, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
-    let (nats, url) = start_nats(tmp).await?;
+    let (nats, url, nats_monitor) = start_nats(tmp).await?;
     let mut procs = vec![nats];
     let node = |role: &str, name: &str| {
         let mut c = Command::new(&exe);
@@ -688,6 +732,7 @@ async fn start_federation(args: &Args, spec: &RunSpec, tmp: &Path) -> Result<Ser
         streams: named_streams("/ws", spec.matches),
         protocol: Protocol::Rpc,
         federated: true,
+        nats_monitor,
     })
 }
 
@@ -773,6 +818,7 @@ async fn start_server(
             Protocol::Rpc
         },
         federated: false,
+        nats_monitor: None,
     })
 }
 
@@ -816,6 +862,7 @@ fn external_server(args: &Args, url: &str) -> Result<Server, String> {
             Protocol::Rpc
         },
         federated: false,
+        nats_monitor: None,
     })
 }
 
@@ -1084,17 +1131,72 @@ async fn wait_ready(exe: &Path, server: &Server, streams: &[StreamSpec]) -> Resu
     }
 }
 
+/// Posts one body and reads the answer; a connection the server has closed
+/// (it closes keep-alive connections idle for 10 s, longer than the gap
+/// between posts at low rates) is opened again and the post made on it,
+/// timed from then. Returns the post's start (ns) and the status.
+async fn post_one(
+    addr: SocketAddr,
+    conn: &mut HttpConn,
+    path: &str,
+    body: &[u8],
+) -> Result<(u64, u16), String> {
+    for attempt in 0..2 {
+        let t = now_ns();
+        let sent = timeout(Duration::from_secs(10), conn.request("POST", path, body))
+            .await
+            .map_err(|_| "a POST took more than 10 s".to_string())?;
+        match sent {
+            Ok(resp) => return Ok((t, resp.status)),
+            Err(e) if attempt > 0 => return Err(format!("POST: {e}")),
+            Err(_) => {
+                *conn = timeout(Duration::from_secs(10), HttpConn::connect(addr))
+                    .await
+                    .map_err(|_| "reconnecting the poster timed out".to_string())?
+                    .map_err(|e| format!("reconnecting the poster: {e}"))?;
+            }
+        }
+    }
+    Err("POST: no answer".into())
+}
+
+#[allow(clippy::too_many_arguments)]
+/// One stream's share of [`post_streams`]: body `k` of `range` at
+/// `start + offset + (k - range.start) / rate`.
+async fn post_stream(
+    addr: SocketAddr,
+    conn: &mut HttpConn,
+    stream: &Stream,
+    seq: &workload::Sequence,
+    range: Range<usize>,
+    start: Instant,
+    offset: f64,
+    rate: f64,
+) -> Result<(Vec<(i64, u64)>, u64), String> {
+    let mut posts = Vec::with_capacity(range.len());
+    let mut errors = 0u64;
+    for (i, k) in range.enumerate() {
+        sleep_until(start + Duration::from_secs_f64(offset + i as f64 / rate)).await;
+        let (t, status) = post_one(addr, conn, &stream.post_path, &seq.bodies[k]).await?;
+        if status != 200 {
+            errors += 1;
+        }
+        posts.push((seq.marker(k), t));
+    }
+    Ok((posts, errors))
+}
+
 /// Posts bodies `range` of every stream at `rate` each, the streams' posts
 /// spread evenly over each interval, one keep-alive connection per stream;
 /// returns each stream's `(marker, post start ns)` and the non-200 answers.
 async fn post_streams(
+    addr: SocketAddr,
     conns: &mut [HttpConn],
     streams: &[Stream],
     seqs: &[workload::Sequence],
     range: Range<usize>,
     rate: f64,
 ) -> Result<(Vec<Vec<(i64, u64)>>, u64), String> {
-    let interval = 1.0 / rate;
     let m = conns.len().max(1) as f64;
     let start = Instant::now() + Duration::from_millis(20);
     let jobs =
@@ -1104,29 +1206,8 @@ async fn post_streams(
             .zip(seqs)
             .enumerate()
             .map(|(j, ((conn, stream), seq))| {
-                let range = range.clone();
-                async move {
-                    let phase = interval * j as f64 / m;
-                    let mut posts = Vec::with_capacity(range.len());
-                    let mut errors = 0u64;
-                    for (i, k) in range.enumerate() {
-                        let at = start + Duration::from_secs_f64(phase + interval * i as f64);
-                        sleep_until(at).await;
-                        let t = now_ns();
-                        let resp = timeout(
-                            Duration::from_secs(10),
-                            conn.request("POST", &stream.post_path, &seq.bodies[k]),
-                        )
-                        .await
-                        .map_err(|_| "a POST took more than 10 s".to_string())?
-                        .map_err(|e| format!("POST: {e}"))?;
-                        if resp.status != 200 {
-                            errors += 1;
-                        }
-                        posts.push((seq.marker(k), t));
-                    }
-                    Ok::<_, String>((posts, errors))
-                }
+                let offset = j as f64 / (m * rate);
+                post_stream(addr, conn, stream, seq, range.clone(), start, offset, rate)
             });
     let mut all = Vec::new();
     let mut errors = 0;
@@ -1252,11 +1333,24 @@ async fn measure(
     r.connect_s = connect_started.elapsed().as_secs_f64();
     let worker_pids: Vec<u32> = workers.iter().filter_map(|w| w.pid).collect();
     let connected = sample_all(server);
+    if !spec.idle {
+        // Fresh poster connections: a server may close an idle keep-alive
+        // one while many clients connect (the priming posts came before).
+        conns.clear();
+        for _ in 0..m {
+            let conn = timeout(Duration::from_secs(10), HttpConn::connect(server.post))
+                .await
+                .map_err(|_| "connecting the poster timed out".to_string())?
+                .map_err(|e| format!("connecting the poster: {e}"))?;
+            conns.push(conn);
+        }
+    }
 
     let mut posts: Vec<Vec<(i64, u64)>> = vec![Vec::new(); m];
     let mut cpu0 = Vec::new();
     let mut cli0 = procstat::Sample::default();
     let mut machine0 = (0, 0);
+    let mut nats0 = None;
     let mut strace = None;
     let mut held = Vec::new();
     if spec.idle {
@@ -1264,6 +1358,7 @@ async fn measure(
         held = sample_all(server);
     } else {
         let (_, errors) = post_streams(
+            server.post,
             &mut conns,
             &server.streams,
             seqs,
@@ -1279,10 +1374,12 @@ async fn measure(
                 strace = Some(start_strace(pid, tmp).await?);
             }
         }
+        nats0 = nats_counters(server.nats_monitor).await;
         cpu0 = sample_all(server);
         cli0 = cpu_of(&worker_pids);
         machine0 = procstat::machine_ticks();
         let (p, errors) = post_streams(
+            server.post,
             &mut conns,
             &server.streams,
             seqs,
@@ -1343,6 +1440,7 @@ async fn measure(
     }
     let cpu1 = sample_all(server);
     let cli1 = cpu_of(&worker_pids);
+    let nats1 = nats_counters(server.nats_monitor).await;
     let machine1 = procstat::machine_ticks();
     if let Some(s) = strace.take() {
         let calls = stop_strace(s).await?;
@@ -1396,6 +1494,16 @@ async fn measure(
     } else {
         args.idle_hold
     };
+    if let (Some(a), Some(b)) = (nats0, nats1) {
+        // Over the same span as the CPU readings (a little longer than the window).
+        let per_s = |i: usize| b[i].saturating_sub(a[i]) as f64 / cpu_window_s;
+        r.nats = Some(report::NatsLoad {
+            in_msgs_per_s: per_s(0),
+            in_bytes_per_s: per_s(1),
+            out_msgs_per_s: per_s(2),
+            out_bytes_per_s: per_s(3),
+        });
+    }
     let rss_at = if spec.idle { &held } else { &connected };
     let is_edge = |i: usize| server.ws_procs.contains(&i);
     for (i, p) in server.procs.iter().enumerate() {

@@ -55,6 +55,21 @@ pub struct ProcFigures {
     pub fds_per_conn: Option<f64>,
 }
 
+/// What went through nats-server over the measured window (its `/varz`
+/// counters: client messages and payload bytes in and out, JetStream's
+/// own traffic included).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct NatsLoad {
+    /// Messages received per second.
+    pub in_msgs_per_s: f64,
+    /// Bytes received per second.
+    pub in_bytes_per_s: f64,
+    /// Messages sent per second.
+    pub out_msgs_per_s: f64,
+    /// Bytes sent per second.
+    pub out_bytes_per_s: f64,
+}
+
 /// The figures of one run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunResult {
@@ -70,6 +85,8 @@ pub struct RunResult {
     pub edges: usize,
     /// Sources posted to (matches).
     pub matches: usize,
+    /// Which repetition of its step this is (`--repeat`), from 0.
+    pub repeat: usize,
     /// `player` or `spectator` bodies.
     pub mode: String,
     /// The 1-minute load average when the run started.
@@ -131,6 +148,9 @@ pub struct RunResult {
     pub edge_cpu_pct: f64,
     /// Their CPU per delivered message, µs.
     pub edge_cpu_us_per_msg: f64,
+    /// nats-server's traffic, in tournament mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats: Option<NatsLoad>,
     /// Each process, when the server is several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub procs: Vec<ProcFigures>,
@@ -214,6 +234,7 @@ pub fn add_ratios(results: &mut [RunResult]) {
                     && o.scenario == r.scenario
                     && o.clients == r.clients
                     && o.matches == r.matches
+                    && o.repeat == r.repeat
                     && (o.rate - r.rate).abs() < 1e-9
             })
             .cloned()
@@ -298,6 +319,16 @@ pub fn table(results: &[RunResult]) -> String {
                 r.broadcast_max_ms,
                 r.connect_s,
                 r.other_cpu_pct,
+            );
+        }
+        if let Some(n) = &r.nats {
+            let _ = writeln!(
+                s,
+                "           nats-server: in {:.0} msgs/s {:.0} KB/s, out {:.0} msgs/s {:.0} KB/s",
+                n.in_msgs_per_s,
+                n.in_bytes_per_s / 1000.0,
+                n.out_msgs_per_s,
+                n.out_bytes_per_s / 1000.0,
             );
         }
         for p in &r.procs {
