@@ -40,7 +40,8 @@ pub struct FeatureSpec {
     pub overwolf: bool,
 }
 
-const fn key(category: &'static str, key: &'static str) -> InfoSpec {
+/// A supported info key.
+pub const fn key(category: &'static str, key: &'static str) -> InfoSpec {
     InfoSpec {
         category,
         key,
@@ -48,7 +49,8 @@ const fn key(category: &'static str, key: &'static str) -> InfoSpec {
     }
 }
 
-const fn no_key(category: &'static str, key: &'static str, why: &'static str) -> InfoSpec {
+/// An info key Wardcast cannot produce, and why.
+pub const fn no_key(category: &'static str, key: &'static str, why: &'static str) -> InfoSpec {
     InfoSpec {
         category,
         key,

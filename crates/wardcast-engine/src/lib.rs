@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wardcast_gsi::{GameState, Mode};
 
-pub use catalogue::{FeatureSpec, InfoSpec, Support, CATALOGUE};
+pub use catalogue::{key, no_key, FeatureSpec, InfoSpec, Support, CATALOGUE};
 pub use health::{Freshness, HealthReport};
 pub use info::InfoDb;
 

@@ -10,8 +10,10 @@
 //! assert_eq!(state.me().and_then(|p| p.match_stats.as_ref()?.kills), Some(2));
 //! ```
 
+pub mod catalogue;
 pub mod engine;
 pub mod model;
 
+pub use catalogue::CATALOGUE;
 pub use engine::Engine;
 pub use model::{parse, GameState, Mode, APP_ID};

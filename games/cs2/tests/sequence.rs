@@ -66,3 +66,53 @@ fn the_real_capture_gives_the_reviewed_events() {
         "the events changed: diff {path} against UPDATE_EXPECT=1 output"
     );
 }
+
+#[test]
+fn everything_the_engine_gives_is_in_the_catalogue_and_supported() {
+    use wardcast_engine::Support;
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let capture: Vec<Value> = serde_json::from_slice(
+        &std::fs::read(format!(
+            "{dir}/tests/fixtures/player_competitive_wingman_sequence_174posts_2025.json"
+        ))
+        .expect("capture"),
+    )
+    .expect("JSON");
+    let gotv = std::fs::read(format!(
+        "{dir}/tests/fixtures/spectator_gotv_full_csgo_2022.json"
+    ))
+    .expect("gotv");
+    let mut bodies: Vec<Vec<u8>> = capture
+        .iter()
+        .map(|r| serde_json::to_vec(&r["body"]).expect("body"))
+        .collect();
+    bodies.push(gotv);
+    let mut engine = Engine::new();
+    for body in bodies {
+        let out = engine.process(parse(&body).expect("parse"), &body);
+        for event in &out.events {
+            let spec = wardcast_cs2::CATALOGUE
+                .iter()
+                .find(|f| f.name == event.feature)
+                .unwrap_or_else(|| panic!("feature {} not in the catalogue", event.feature));
+            assert!(
+                spec.events.contains(&event.name),
+                "{}.{}",
+                event.feature,
+                event.name
+            );
+        }
+        for change in &out.info {
+            let spec = wardcast_cs2::CATALOGUE
+                .iter()
+                .find(|f| f.name == change.feature)
+                .unwrap_or_else(|| panic!("feature {} not in the catalogue", change.feature));
+            let key = spec
+                .info
+                .iter()
+                .find(|k| k.category == change.category && k.key == change.key)
+                .unwrap_or_else(|| panic!("{}.{}.{}", change.feature, change.category, change.key));
+            assert_eq!(key.support, Support::Supported, "{}", change.key);
+        }
+    }
+}
