@@ -94,6 +94,40 @@ async fn kills_until(client: &mut Client, last: i64) -> (Vec<i64>, u64) {
     }
 }
 
+/// One ingest and one edge over a NATS server, source `m1` posted and
+/// followed, and a client of the edge that has seen kill 1.
+struct Running {
+    ingest: Server,
+    edge: Server,
+    /// The edge's `listSources` summary of `m1`.
+    before: Value,
+    client: Client,
+    /// The client's subscription result.
+    result: Value,
+    /// The seq of the client's kill 1.
+    since: u64,
+}
+
+async fn running(nats: &NatsServer, features: &[&str]) -> Running {
+    let ingest = Server::start(node(nats, Role::Ingest)).await;
+    let edge = Server::start(node(nats, Role::Edge)).await;
+    post(&ingest, &kills(100, 0)).await;
+    let before = followed(&edge, "m1").await;
+    let mut client = edge.client_of("m1").await;
+    let result = client.subscribe(features).await;
+    post(&ingest, &kills(101, 1)).await;
+    let (seen, since) = kills_until(&mut client, 1).await;
+    assert_eq!(seen, [1]);
+    Running {
+        ingest,
+        edge,
+        before,
+        client,
+        result,
+        since,
+    }
+}
+
 /// `resume`, retried while the node says the source is not ready yet (as
 /// a client does), and its result.
 async fn resume_when_ready(client: &mut Client, params: Value) -> Value {
@@ -227,14 +261,13 @@ async fn nats_down_for(seconds: u64) {
     let Some(mut nats) = NatsServer::start().await else {
         return;
     };
-    let ingest = Server::start(node(&nats, Role::Ingest)).await;
-    let edge = Server::start(node(&nats, Role::Edge)).await;
-    post(&ingest, &kills(100, 0)).await;
-    let before = followed(&edge, "m1").await;
-    let mut client = edge.client_of("m1").await;
-    client.subscribe(&["kill"]).await;
-    post(&ingest, &kills(101, 1)).await;
-    assert_eq!(kills_until(&mut client, 1).await.0, [1]);
+    let Running {
+        ingest,
+        edge,
+        before,
+        mut client,
+        ..
+    } = running(&nats, &["kill"]).await;
 
     nats.kill().await;
     // The game keeps posting; the ingest holds what it cannot store yet.
@@ -510,15 +543,14 @@ async fn store_lost_after(seconds: u64) {
     let Some(mut nats) = NatsServer::start().await else {
         return;
     };
-    let ingest = Server::start(node(&nats, Role::Ingest)).await;
-    let edge = Server::start(node(&nats, Role::Edge)).await;
-    post(&ingest, &kills(100, 0)).await;
-    let before = followed(&edge, "m1").await;
-    let mut client = edge.client_of("m1").await;
-    let result = client.subscribe(&["kill", "me"]).await;
-    client.notification().await; // the `me` snapshot
-    post(&ingest, &kills(101, 1)).await;
-    let (_, since) = kills_until(&mut client, 1).await;
+    let Running {
+        ingest,
+        edge,
+        before,
+        mut client,
+        result,
+        since,
+    } = running(&nats, &["kill", "me"]).await;
 
     nats.kill().await;
     // The game posts on: the ingest holds it while NATS is away.

@@ -5,16 +5,18 @@
 use serde_json::{json, Value};
 use wardcast_cs2::{parse, Engine};
 
+/// The 174 requests of the real capture (`{received_at, content_length, body}`).
+fn capture() -> Vec<Value> {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let path =
+        format!("{dir}/tests/fixtures/player_competitive_wingman_sequence_174posts_2025.json");
+    serde_json::from_slice(&std::fs::read(path).expect("capture")).expect("JSON")
+}
+
 #[test]
 fn the_real_capture_gives_the_reviewed_events() {
     let dir = env!("CARGO_MANIFEST_DIR");
-    let capture: Vec<Value> = serde_json::from_slice(
-        &std::fs::read(format!(
-            "{dir}/tests/fixtures/player_competitive_wingman_sequence_174posts_2025.json"
-        ))
-        .expect("capture"),
-    )
-    .expect("JSON");
+    let capture = capture();
     let mut engine = Engine::new();
     let mut lines = Vec::new();
     for (i, request) in capture.iter().enumerate() {
@@ -71,13 +73,7 @@ fn the_real_capture_gives_the_reviewed_events() {
 fn everything_the_engine_gives_is_in_the_catalogue_and_supported() {
     use wardcast_engine::Support;
     let dir = env!("CARGO_MANIFEST_DIR");
-    let capture: Vec<Value> = serde_json::from_slice(
-        &std::fs::read(format!(
-            "{dir}/tests/fixtures/player_competitive_wingman_sequence_174posts_2025.json"
-        ))
-        .expect("capture"),
-    )
-    .expect("JSON");
+    let capture = capture();
     let gotv = std::fs::read(format!(
         "{dir}/tests/fixtures/spectator_gotv_full_csgo_2022.json"
     ))
