@@ -98,6 +98,20 @@ export async function startBroker({ listen = "127.0.0.1:0", args = [] } = {}) {
       if (res.status !== 200) throw new Error(`POST /gsi answered ${res.status}`);
       return res.status;
     },
+    /**
+     * Resolves once the broker's engine has processed `n` snapshots (a POST is
+     * answered before its body is processed), polling GET /api/overview.
+     */
+    async processed(n) {
+      const deadline = Date.now() + T;
+      for (;;) {
+        const res = await within("GET /api/overview", fetch(`http://${addr}/api/overview`));
+        const overview = await res.json();
+        if ((overview.gsi?.snapshots ?? 0) >= n) return;
+        if (Date.now() > deadline) throw new Error(`the broker processed ${overview.gsi?.snapshots} of ${n} snapshots`);
+        await new Promise((r) => setTimeout(r, 20)); // polling a condition, bounded by the deadline
+      }
+    },
     /** SIGTERM, then SIGKILL if it does not exit in time. */
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) {

@@ -373,6 +373,7 @@ test("real broker, joined mid-match: the snapshot's scoreboard row gives the K/D
   t.after(() => broker.stop());
   // Spectating: the observer follows N0tail's Chen (player 0), 1/2/7 in the first body.
   await broker.post(readJson(join(SEQUENCES, "spectator_10players_40.json"))[0]);
+  await broker.processed(1);
   const spec = await lateState(t, broker);
   assert.equal(OverlayState.meKey(spec), "0");
   assert.deepEqual(shown(spec), { kda: "1 / 2 / 7", gold: "332", gpm: "254", xpm: "356", buyback_cost: "554", buyback_cooldown: "ready" });
@@ -383,6 +384,7 @@ test("real broker, joined mid-match: the snapshot's scoreboard row gives the K/D
   const match = new Match(player);
   await match.post({ kills: 4, kill_streak: 1, deaths: 3, assists: 9 });
   await match.kill();
+  await player.processed(2); // joined after the kill was processed, not while it is
   const mine = await lateState(t, player);
   assert.equal(OverlayState.view(mine).kda, "5 / 3 / 9");
   assert.equal(OverlayState.view(mine).gold, String(inGame(0).player.gold));
