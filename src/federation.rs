@@ -293,11 +293,7 @@ impl Upstream {
     /// Whether the source's stream is gone or made anew (not merely
     /// unreachable: then it cannot tell, and says no).
     async fn stream_lost(&self) -> bool {
-        match self.bus.find_source(self.stream.source()).await {
-            Ok(None) => true,
-            Ok(Some(found)) => found.epoch() != self.stream.epoch(),
-            Err(_) => false,
-        }
+        matches!(still_current(&self.bus, &self.stream).await, Ok(false))
     }
 
     /// The stream looked lost: opens it again, making it anew if it is
@@ -413,6 +409,15 @@ impl Upstream {
     }
 }
 
+/// Whether `stream` is still the source's stream on the bus (not gone, not
+/// made anew in another epoch); an error when NATS cannot tell.
+async fn still_current(bus: &Bus, stream: &SourceStream) -> Result<bool, wardcast_bus::Error> {
+    Ok(bus
+        .find_source(stream.source())
+        .await?
+        .is_some_and(|found| found.epoch() == stream.epoch()))
+}
+
 /// Refreshes a source's lease until `stop`, then releases it.
 async fn hold(mut lease: wardcast_bus::Lease, source: String, stop: CancellationToken) {
     loop {
@@ -516,10 +521,8 @@ async fn follow_once(bus: &Bus, source: &Source) -> Result<(), String> {
                 // store: the consumer then waits for sequences a new stream
                 // will not have for long), or has batches the consumer did
                 // not deliver (a consumer stuck after a NATS restart).
-                match bus.find_source(source.id()).await {
-                    Ok(Some(found)) if found.epoch() == stream.epoch() => {}
-                    Ok(_) => return Err("the source's stream was lost or made anew".into()),
-                    Err(e) => return Err(e.to_string()),
+                if !still_current(bus, &stream).await.map_err(|e| e.to_string())? {
+                    return Err("the source's stream was lost or made anew".into());
                 }
                 let span = stream.span().await.map_err(|e| e.to_string())?;
                 if span.last >= reader.expected() {

@@ -585,7 +585,7 @@ impl Pipeline {
                 match self.store_afresh(std::mem::take(&mut events)).await {
                     Ok(()) => return true,
                     Err(None) => return false,
-                    Err(Some((batch, _))) => events = self.source.events_of(*batch),
+                    Err(Some(batch)) => events = self.source.events_of(*batch),
                 }
             }
             // Lost again: start over again (the state is read afresh).
@@ -598,7 +598,7 @@ impl Pipeline {
     async fn store_afresh(
         &mut self,
         mut batch: Batch,
-    ) -> Result<(), Option<(Box<wardcast_broker::bus::BusBatch>, bool)>> {
+    ) -> Result<(), Option<Box<wardcast_broker::bus::BusBatch>>> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -610,7 +610,7 @@ impl Pipeline {
         };
         match upstream.publish(&self.source, batch, &self.stop).await {
             Ok(()) => Ok(()),
-            Err(federation::PublishError::Lost { batch, running }) => Err(Some((batch, running))),
+            Err(federation::PublishError::Lost { batch, .. }) => Err(Some(batch)),
             Err(e) => {
                 tracing::error!(source = self.source.id(), "not published: {e}");
                 Err(None)

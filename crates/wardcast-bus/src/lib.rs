@@ -211,8 +211,8 @@ impl Bus {
         let Some(found) = self.find_source(source).await? else {
             return Ok(None);
         };
-        let mut stream = found.stream;
-        let info = stream.info().await.map_err(js_error)?;
+        // Just fetched by `find_source`: its info is current.
+        let info = found.stream.cached_info();
         Ok(info.cluster.as_ref().and_then(|c| c.leader.clone()))
     }
 
