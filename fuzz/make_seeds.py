@@ -5,7 +5,7 @@
 
 GSI_SAMPLES_DIR defaults to ../shared/gsi-samples beside the repository (where
 shared/ sits in a clone). Seeds for `gsi_engine` come from those real bodies
-and from crates/wardcast-engine/tests/cases/*/next.json; seeds for
+and from games/dota2/tests/cases/*/next.json; seeds for
 `ws_requests` from protocol/examples/request.*.json plus malformed requests.
 Bodies are written compact (no indentation) and large sections are trimmed so
 that every file stays under 60 KB.
@@ -101,7 +101,7 @@ def gsi_seeds() -> None:
           b'"hero":{"team2":{"player0":{"level":1000000}}}}')
 
     # Engine cases: prev then next, so the step under test happens.
-    cases = ROOT / "crates" / "wardcast-engine" / "tests" / "cases"
+    cases = ROOT / "games" / "dota2" / "tests" / "cases"
     for case in sorted(p for p in cases.iterdir() if (p / "next.json").exists()):
         nxt = json.loads((case / "next.json").read_text())
         prev_path = case / "prev.json"

@@ -78,7 +78,7 @@ async fn open_stream(
     create: bool,
 ) -> Result<(SourceStream, Checkpoints), String> {
     let stream = if create {
-        bus.open_source(source.id()).await
+        bus.open_source(source.id(), source.game().class_id).await
     } else {
         bus.find_source(source.id()).await.and_then(|found| {
             found.ok_or_else(|| wardcast_bus::Error::JetStream("no stream yet".into()))
@@ -453,7 +453,16 @@ pub(crate) async fn run_edge(
                     if mine || followed.contains(&id) {
                         continue;
                     }
-                    match broker.source(&id) {
+                    // The stream says the source's game (else the default).
+                    let game = match bus.find_source(&id).await {
+                        Ok(Some(stream)) => stream.game(),
+                        _ => None,
+                    };
+                    let source = match game {
+                        Some(class_id) => broker.source_of(&id, class_id),
+                        None => broker.source(&id),
+                    };
+                    match source {
                         Ok(source) => {
                             followed.insert(id.clone());
                             tasks.spawn(follow(bus.clone(), source, stop.clone()));

@@ -3,24 +3,7 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-/// Every data section the game can send; Wardcast asks for all of them.
-pub const DATA_SECTIONS: &[&str] = &[
-    "provider",
-    "map",
-    "player",
-    "hero",
-    "abilities",
-    "items",
-    "events",
-    "buildings",
-    "league",
-    "draft",
-    "wearables",
-    "minimap",
-    "roshan",
-    "couriers",
-    "neutralitems",
-];
+use wardcast_engine::Game;
 
 /// The URI the game should post to for a broker listening on `listen`. The game
 /// runs on this machine, so an unspecified address becomes loopback.
@@ -35,8 +18,9 @@ pub fn gsi_uri(listen: SocketAddr) -> String {
     format!("http://{host}:{}/gsi", listen.port())
 }
 
-/// The cfg file's content, in Valve's KeyValues format.
-pub fn render(listen: SocketAddr, token: Option<&str>) -> String {
+/// The cfg file's content for `game`, in Valve's KeyValues format: every
+/// data section the game can send (Wardcast asks for all of them).
+pub fn render(game: &dyn Game, listen: SocketAddr, token: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\"wardcast\"\n{{");
     let _ = writeln!(out, "    \"uri\"           \"{}\"", gsi_uri(listen));
@@ -54,7 +38,7 @@ pub fn render(listen: SocketAddr, token: Option<&str>) -> String {
         );
     }
     let _ = writeln!(out, "    \"data\"\n    {{");
-    for section in DATA_SECTIONS {
+    for section in game.info().setup.data {
         let _ = writeln!(
             out,
             "        \"{section}\"{:pad$}\"1\"",
@@ -79,12 +63,21 @@ mod tests {
 
     #[test]
     fn cfg_has_uri_sections_and_token() {
-        let cfg = render("0.0.0.0:7314".parse().expect("addr"), Some("s3cret"));
-        assert!(cfg.contains("\"uri\"           \"http://127.0.0.1:7314/gsi\""));
-        assert!(cfg.contains("\"token\"         \"s3cret\""));
-        for s in DATA_SECTIONS {
-            assert!(cfg.contains(&format!("\"{s}\"")), "{s}");
+        for game in crate::games::GAMES {
+            let cfg = render(*game, "0.0.0.0:7314".parse().expect("addr"), Some("s3cret"));
+            assert!(cfg.contains("\"uri\"           \"http://127.0.0.1:7314/gsi\""));
+            assert!(cfg.contains("\"token\"         \"s3cret\""));
+            for s in game.info().setup.data {
+                assert!(cfg.contains(&format!("\"{s}\"")), "{s}");
+            }
+            let open = render(*game, "127.0.0.1:9000".parse().expect("addr"), None);
+            assert!(!open.contains("auth"));
         }
-        assert!(!render("127.0.0.1:9000".parse().expect("addr"), None).contains("auth"));
+        let cs2 = render(
+            &wardcast_cs2::GAME,
+            "127.0.0.1:1".parse().expect("addr"),
+            None,
+        );
+        assert!(cs2.contains("\"allplayers_id\"") && !cs2.contains("\"hero\""));
     }
 }

@@ -1,13 +1,15 @@
-//! Wardcast: Dota 2 Game State Integration in, Overwolf-compatible game events
-//! out over WebSocket.
+//! Wardcast: Game State Integration (Dota 2, Counter-Strike 2) in,
+//! Overwolf-compatible game events out over WebSocket.
 //!
 //! # Layout
 //! Data flows one way: GSI ingest → engine → broker.
-//! - `wardcast_gsi` answers the game's POSTs and queues parsed snapshots on
-//!   a bounded channel per source.
-//! - The pipeline task (`pipeline.rs`) feeds each snapshot to the pure
-//!   `wardcast_engine::Engine` and publishes what it returns to the
-//!   `wardcast_broker::Broker`, which fans it out to WebSocket clients.
+//! - `wardcast_gsi` answers the game's POSTs and queues snapshots, each
+//!   parsed by its game's model, on a bounded channel per source.
+//! - [`games`] lists the games (`games/dota2`, `games/cs2`), each a
+//!   `wardcast_engine::Game`; the body's `provider.appid` picks one.
+//! - The pipeline task (`pipeline.rs`) feeds each snapshot to its source's
+//!   pure engine (the game's `GameEngine`) and publishes what it returns to
+//!   the `wardcast_broker::Broker`, which fans it out to WebSocket clients.
 //! - [`run`] wires these on one listener: `POST /gsi` and `POST /`, `GET /ws`,
 //!   `GET /healthz`. The caller binds the listener and passes a shutdown future,
 //!   so tests run on `127.0.0.1:0`.
@@ -18,6 +20,7 @@ pub mod demo;
 pub mod discovery;
 #[cfg(feature = "nats")]
 pub mod federation;
+pub mod games;
 pub mod gsi_cfg;
 pub mod metrics;
 pub mod overview;
@@ -42,8 +45,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use pipeline::{version_batch, SourceRouter, Sources};
-use wardcast_broker::{Broker, BrokerConfig, Catalogue, FeatureDef, GameIdentity, InfoKey};
-use wardcast_engine::{health, EngineConfig, Support, CATALOGUE};
+use wardcast_broker::{
+    Broker, BrokerConfig, Catalogue, FeatureDef, GameIdentity, InfoKey, ServedGame,
+};
+use wardcast_engine::{EngineConfig, Game, Support};
 use wardcast_gsi::{IngestConfig, IngestStats};
 
 pub use demo::{DemoMode, DemoOptions};
@@ -140,14 +145,15 @@ fn reason(support: Support) -> Option<String> {
     }
 }
 
-/// The broker's catalogue, built from the engine's for these engine settings
-/// (`chat` is supported only with `allow_chat`).
-pub fn catalogue(engine: &EngineConfig) -> Catalogue {
+/// The broker's catalogue of `game`, built from the game's for these engine
+/// settings (Dota's `chat` is supported only with `allow_chat`).
+pub fn catalogue(game: &dyn Game, engine: &EngineConfig) -> Catalogue {
     Catalogue::new(
-        CATALOGUE
+        game.info()
+            .catalogue
             .iter()
             .map(|f| {
-                let support = health::support(f, engine);
+                let support = game.support(f, engine);
                 FeatureDef {
                     name: f.name.into(),
                     events: f.events.iter().map(|e| (*e).into()).collect(),
@@ -176,6 +182,21 @@ pub fn catalogue(engine: &EngineConfig) -> Catalogue {
     )
 }
 
+/// Every game as the broker serves it: identity and catalogue, the default
+/// game first.
+pub fn served_games(engine: &EngineConfig) -> Vec<ServedGame> {
+    games::GAMES
+        .iter()
+        .map(|game| ServedGame {
+            identity: GameIdentity {
+                class_id: game.info().class_id,
+                title: game.info().title.into(),
+            },
+            catalogue: catalogue(*game, engine),
+        })
+        .collect()
+}
+
 /// Serves GSI ingest, the WebSocket broker and health on `listener` until
 /// `shutdown` completes; then closes every client with 1001.
 pub async fn run(
@@ -190,15 +211,15 @@ pub async fn run(
     // In tournament mode each source takes clients once it has caught up
     // with its stream, and its first batches come from there (the ingest
     // writes the version, once).
-    let broker = Broker::new(
+    let broker = Broker::with_games(
         BrokerConfig {
             sources_start_ready: !federated,
             ..config.broker.clone()
         },
-        catalogue(&config.engine),
+        served_games(&config.engine),
     )?;
     if !federated {
-        broker.set_source_init(version_batch(broker.catalogue()));
+        broker.set_source_init(version_batch);
     }
     let stats = Arc::new(IngestStats::default());
     let recorder = match &config.record {
@@ -237,7 +258,12 @@ pub async fn run(
     let ingests = sources.ingests();
     // The default source's pipeline plays the demo and feeds the recorder.
     if ingests {
-        sources.start(&config.broker.default_source, recorder, demo)?;
+        sources.start(
+            &config.broker.default_source,
+            games::default_game(),
+            recorder,
+            demo,
+        )?;
     }
     #[cfg(feature = "nats")]
     if let (Some(bus), Some(federation)) = (&bus, &config.federation) {

@@ -33,18 +33,32 @@ enum Command {
     Replay(ReplayArgs),
     /// Print the access token LAN clients need, or replace it with --rotate.
     Token(TokenArgs),
-    /// Find Dota 2 and write its Game State Integration cfg (with a GSI token
-    /// that `serve` then requires).
+    /// Find a game (Dota 2, or Counter-Strike 2 with `--game cs2`) and write
+    /// its Game State Integration cfg (with a GSI token that `serve` then requires).
     Setup(SetupArgs),
     /// List the Wardcast brokers on the LAN (mDNS/DNS-SD `_wardcast._tcp`).
     Discover(DiscoverArgs),
 }
 
+/// `--game NAME`: one of the games Wardcast serves.
+fn game_arg(name: &str) -> Result<&'static dyn wardcast_engine::Game, String> {
+    wardcast::games::by_name(name).ok_or_else(|| {
+        format!(
+            "unknown game {name:?}: use one of {}",
+            wardcast::games::names().join(", ")
+        )
+    })
+}
+
 #[derive(Debug, Args)]
 struct SetupArgs {
-    /// The "dota 2 beta" folder (default: found through Steam's libraryfolders.vdf).
-    #[arg(long, value_name = "DIR")]
-    dota_dir: Option<PathBuf>,
+    /// The game to set up: `dota2` or `cs2`.
+    #[arg(long, default_value = "dota2", value_name = "GAME", value_parser = game_arg)]
+    game: &'static dyn wardcast_engine::Game,
+    /// The game's install folder ("dota 2 beta", "Counter-Strike Global
+    /// Offensive"; default: found through Steam's libraryfolders.vdf).
+    #[arg(long, value_name = "DIR", alias = "dota-dir")]
+    game_dir: Option<PathBuf>,
     /// The Steam folder whose libraries to search (default: the usual places).
     #[arg(long, value_name = "DIR")]
     steam_dir: Option<PathBuf>,
@@ -91,7 +105,12 @@ struct ServeArgs {
     /// Play the built-in demo match in a loop until a real game posts.
     #[arg(long)]
     demo: bool,
-    /// Which demo match: `player` (one player's view) or `spectator` (all ten
+    /// The demo match's game, and the one the banner shows how to connect:
+    /// `dota2` or `cs2` (a source's game is told by each body's
+    /// `provider.appid`, whatever this says).
+    #[arg(long, default_value = "dota2", value_name = "GAME", value_parser = game_arg)]
+    game: &'static dyn wardcast_engine::Game,
+    /// Which Dota 2 demo match: `player` (one player's view) or `spectator` (all ten
     /// players, Roshan, buildings, win chance).
     #[arg(long, default_value = "player", value_name = "MODE")]
     demo_mode: DemoMode,
@@ -422,15 +441,24 @@ fn print_banner(
         println!("  access:     {who} connect with ?token={token} (or Authorization: Bearer)");
     }
     println!();
+    let game = args.game;
+    let how = setup::GameSetup::of(game.info().name);
     println!(
-        "Connect Dota 2: `wardcast setup` writes this cfg into the game's folder, or save it as"
+        "Connect {}: `{}` writes this cfg into the game's folder, or save it as",
+        game.info().title,
+        how.command
     );
     println!(
-        "<Dota 2>/game/dota/cfg/gamestate_integration/gamestate_integration_wardcast.cfg yourself."
+        "<Steam library>/{}{} yourself.",
+        how.cfg_dir,
+        setup::CFG_NAME
     );
-    println!("{}.", setup::LAUNCH_OPTION_HINT);
+    println!("{}.", setup::launch_hint(game));
     println!();
-    print!("{}", gsi_cfg::render(local, gsi_token.map(|(t, _)| t)));
+    print!(
+        "{}",
+        gsi_cfg::render(game, local, gsi_token.map(|(t, _)| t))
+    );
     if gsi_token.is_none() {
         println!();
         println!("(no GSI token: any program on this machine can post game state; `wardcast setup` creates one)");
@@ -471,7 +499,8 @@ fn token_cmd(args: TokenArgs) -> Result<ExitCode, wardcast::Error> {
 
 fn setup_cmd(args: SetupArgs) -> Result<ExitCode, wardcast::Error> {
     let options = setup::SetupOptions {
-        dota_dir: args.dota_dir,
+        game: args.game,
+        game_dir: args.game_dir,
         steam_dir: args.steam_dir,
         listen: args.listen,
         gsi_token_file: args.gsi_token_file,

@@ -12,7 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 use wardcast_broker::{Broker, ClientInfo, SourceSummary};
-use wardcast_gsi::{GameState, IngestStats, Mode};
+use wardcast_engine::{Mode, View};
+use wardcast_gsi::IngestStats;
 
 use crate::gsi_cfg;
 
@@ -29,43 +30,6 @@ pub enum Source {
     Game,
 }
 
-/// The match as of the last snapshot, from its `map` section.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct MatchView {
-    /// `map.game_state`, e.g. `DOTA_GAMERULES_STATE_GAME_IN_PROGRESS`.
-    pub game_state: Option<String>,
-    /// `map.clock_time`, in seconds (negative before the horn).
-    pub clock_time: Option<i64>,
-    /// `map.daytime`.
-    pub daytime: Option<bool>,
-    /// `map.paused`.
-    pub paused: Option<bool>,
-    /// `map.matchid`.
-    pub match_id: Option<String>,
-    /// `map.radiant_score`.
-    pub radiant_score: Option<i64>,
-    /// `map.dire_score`.
-    pub dire_score: Option<i64>,
-}
-
-impl MatchView {
-    /// The match fields of one snapshot.
-    pub fn of(state: &GameState) -> Self {
-        let Some(map) = &state.map else {
-            return Self::default();
-        };
-        Self {
-            game_state: map.game_state.clone(),
-            clock_time: map.clock_time,
-            daytime: map.daytime,
-            paused: map.paused,
-            match_id: map.matchid.clone(),
-            radiant_score: map.radiant_score,
-            dire_score: map.dire_score,
-        }
-    }
-}
-
 /// What the pipeline last saw, published for the overview.
 #[derive(Debug, Clone, Default)]
 pub struct PipelineView {
@@ -77,8 +41,9 @@ pub struct PipelineView {
     pub last_snapshot: Option<Instant>,
     /// Snapshots the engine processed.
     pub snapshots: u64,
-    /// The match as of the last snapshot.
-    pub match_view: MatchView,
+    /// What the engine made of the last snapshot (its game's overview
+    /// fields: Dota's clock and scores, CS2's map, round and score).
+    pub view: View,
 }
 
 /// What the overview handler reads from.
@@ -117,11 +82,16 @@ pub struct Overview {
     pub source: Source,
     /// The mode of the last snapshot: `playing`, `spectating` or `idle`.
     pub mode: &'static str,
+    /// The source's game.
+    pub game: GameView,
     /// GSI arrival.
     pub gsi: GsiView,
-    /// The match as of the last snapshot.
+    /// The match as of the last snapshot, in its game's fields (Dota 2:
+    /// `game_state`, `clock_time`, `daytime`, `paused`, `match_id`,
+    /// `radiant_score`, `dire_score`; Counter-Strike 2: `map_name`,
+    /// `game_mode`, `phase`, `round`, `round_phase`, `score_ct`, `score_t`).
     #[serde(rename = "match")]
-    pub match_view: MatchView,
+    pub match_view: serde_json::Map<String, serde_json::Value>,
     /// The Overwolf health report, as `GET /status`.
     pub health: serde_json::Value,
     /// What GSI cannot supply, with the reasons.
@@ -130,6 +100,18 @@ pub struct Overview {
     pub clients: Vec<ClientInfo>,
     /// How to set up the game.
     pub setup: SetupView,
+}
+
+/// A source's game, as `getRunningGameInfo` names it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GameView {
+    /// Overwolf's game class id (Dota 2: 7314, Counter-Strike 2: 22730).
+    pub class_id: u32,
+    /// Its title.
+    pub title: String,
+    /// Its short name, as `--game` takes it.
+    pub name: &'static str,
 }
 
 /// GSI arrival, for the overview.
@@ -183,7 +165,7 @@ pub struct SetupView {
     /// The cfg file's name.
     pub cfg_file: &'static str,
     /// Where it goes, relative to the Steam library.
-    pub cfg_dir: &'static str,
+    pub cfg_dir: String,
     /// The file's exact content, with the GSI token if one is set (shown to
     /// this machine only: see `token_hidden`).
     pub cfg: String,
@@ -193,10 +175,11 @@ pub struct SetupView {
     /// Whether the broker requires a GSI token at all (without one, any
     /// program on this machine can post game state).
     pub token_set: bool,
-    /// The Dota 2 launch option that turns GSI on.
+    /// The launch option that turns GSI on (Dota 2: `-gamestateintegration`;
+    /// empty for Counter-Strike 2, which needs none).
     pub launch_option: &'static str,
     /// The command that writes the file.
-    pub setup_command: &'static str,
+    pub setup_command: String,
 }
 
 impl OverviewSource {
@@ -206,6 +189,11 @@ impl OverviewSource {
         let (source_id, view) = self.sources.view_of(source);
         let health = self.sources.health_of(Some(&source_id));
         let handle = self.broker.find_source(&source_id);
+        let game = handle
+            .as_ref()
+            .and_then(|s| crate::games::by_class_id(s.game().class_id))
+            .unwrap_or_else(crate::games::default_game);
+        let setup = crate::setup::GameSetup::of(game.info().name);
         let age = view.last_snapshot.map(|t| t.elapsed());
         let stats = &self.stats;
         let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
@@ -221,6 +209,11 @@ impl OverviewSource {
             source_id,
             source: view.source,
             mode: view.mode.unwrap_or(Mode::Idle).as_str(),
+            game: GameView {
+                class_id: game.info().class_id,
+                title: game.info().title.into(),
+                name: game.info().name,
+            },
             gsi: GsiView {
                 arriving: age.is_some_and(|a| a < self.game_timeout),
                 last_snapshot_age_ms: age.map(|a| u64::try_from(a.as_millis()).unwrap_or(u64::MAX)),
@@ -236,14 +229,15 @@ impl OverviewSource {
                     bad_source: load(&stats.bad_source),
                 },
             },
-            match_view: view.match_view,
+            match_view: view.view.fields,
             health,
-            unsupported: unsupported(&self.broker),
+            unsupported: unsupported(handle.as_ref()),
             clients: self.broker.clients(),
             setup: SetupView {
                 cfg_file: crate::setup::CFG_NAME,
-                cfg_dir: "steamapps/common/dota 2 beta/game/dota/cfg/gamestate_integration/",
+                cfg_dir: setup.cfg_dir.clone(),
                 cfg: gsi_cfg::render(
+                    setup.game,
                     self.listen,
                     match self.gsi_token.as_deref() {
                         Some(_) if !local => Some(HIDDEN_TOKEN),
@@ -252,8 +246,8 @@ impl OverviewSource {
                 ),
                 token_hidden: self.gsi_token.is_some() && !local,
                 token_set: self.gsi_token.is_some(),
-                launch_option: "-gamestateintegration",
-                setup_command: "wardcast setup",
+                launch_option: setup.launch_option,
+                setup_command: setup.command.clone(),
             },
         }
     }
@@ -263,10 +257,11 @@ impl OverviewSource {
 const HIDDEN_TOKEN: &str =
     "(hidden: open the dashboard on the broker's machine, or run wardcast setup there)";
 
-/// Every unsupported feature, and every unsupported key of a supported one.
-fn unsupported(broker: &Broker) -> Vec<Unsupported> {
+/// Every unsupported feature of the source's game, and every unsupported
+/// key of a supported one.
+fn unsupported(source: Option<&wardcast_broker::Source>) -> Vec<Unsupported> {
     let mut out = Vec::new();
-    for feature in broker.features() {
+    for feature in source.map(|s| s.features()).unwrap_or_default() {
         if !feature.supported {
             out.push(Unsupported {
                 name: feature.name.clone(),

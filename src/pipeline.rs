@@ -11,14 +11,12 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wardcast_broker::{Batch, Broker, Catalogue, FeatureState};
-#[cfg(feature = "nats")]
-use wardcast_engine::CATALOGUE;
-use wardcast_engine::{Engine, Freshness, HealthReport, Output};
-use wardcast_gsi::Snapshot;
+use wardcast_engine::{Freshness, Game, GameEngine, HealthReport, Mode, Output};
+use wardcast_gsi::{ParseError, Parsed, Snapshot};
 
 #[cfg(feature = "nats")]
 use crate::{bus_ready, federation, BusCell};
-use crate::{metrics, overview, record, Config, Error};
+use crate::{games, metrics, overview, record, Config, Error};
 
 /// How many parsed snapshots may wait for the engine. The game posts one at a
 /// time and waits for the reply, so this only fills if the engine stalls; the
@@ -89,11 +87,13 @@ impl Sources {
         true
     }
 
-    /// The pipeline of source `id`, started if it is not running (the broker
-    /// creates the source, up to its limit).
+    /// The pipeline of source `id`, started for `game` if it is not running
+    /// (the broker creates the source, up to its limit). A running pipeline
+    /// takes a body of another game itself (the source changes game).
     pub(crate) fn start(
         &self,
         id: &str,
+        game: &'static dyn Game,
         recorder: Option<record::Recorder>,
         demo: Option<(mpsc::Receiver<Snapshot>, CancellationToken)>,
     ) -> Result<mpsc::Sender<wardcast_gsi::Offered>, Error> {
@@ -103,18 +103,24 @@ impl Sources {
         if let Some(running) = pipelines.iter().find(|p| p.source == id) {
             return Ok(running.tx.clone());
         }
-        let source = self.broker.source(id)?;
+        let source = self.broker.source_of(id, game.info().class_id)?;
         #[cfg(feature = "nats")]
         self.own
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id.to_string());
-        let engine = Engine::new(self.config.engine.clone())?;
+        let engine = game.engine(&self.config.engine)?;
         let (health_tx, health) = tokio::sync::watch::channel(engine.health(Freshness::NeverSeen));
-        let (view_tx, view) = tokio::sync::watch::channel(overview::PipelineView::default());
+        let (view_tx, view) = tokio::sync::watch::channel(overview::PipelineView {
+            view: engine.view(),
+            ..Default::default()
+        });
         let (tx, rx) = mpsc::channel(INGEST_QUEUE);
         let pipeline = Pipeline {
             engine,
+            game,
+            sources_broker: self.broker.clone(),
+            engine_config: self.config.engine.clone(),
             source,
             recorder,
             game_timeout: self.config.game_timeout,
@@ -124,7 +130,7 @@ impl Sources {
             health_published: false,
             metrics: self.metrics.clone(),
             health_basis: None,
-            mode: wardcast_gsi::Mode::Idle,
+            mode: Mode::Idle,
             lost_match: false,
             plugin_error: serde_json::Value::Null,
             details: serde_json::Map::new(),
@@ -180,10 +186,10 @@ impl Sources {
             .and_then(|info| info.get("gep_internal")?.get("health").cloned());
         #[allow(unused_mut)]
         let mut report = carried.unwrap_or_else(|| {
-            let fresh = Engine::new(self.config.engine.clone())
+            let game = self.game_of(&id);
+            game.engine(&self.config.engine)
+                .map(|e| serde_json::to_value(e.health(Freshness::NeverSeen)).unwrap_or_default())
                 .unwrap_or_default()
-                .health(Freshness::NeverSeen);
-            serde_json::to_value(fresh).unwrap_or_default()
         });
         #[cfg(feature = "nats")]
         if self
@@ -196,6 +202,15 @@ impl Sources {
         report
     }
 
+    /// The game source `id` carries now (the default game for a source the
+    /// broker does not serve yet).
+    pub(crate) fn game_of(&self, id: &str) -> &'static dyn Game {
+        self.broker
+            .find_source(id)
+            .and_then(|s| games::by_class_id(s.game().class_id))
+            .unwrap_or_else(games::default_game)
+    }
+
     /// What the pipeline of a source last saw, and the source's id.
     pub(crate) fn view_of(&self, source: Option<&str>) -> (String, overview::PipelineView) {
         let id = self.resolve(source);
@@ -204,7 +219,19 @@ impl Sources {
             .iter()
             .find(|p| p.source == id)
             .map(|p| p.view.borrow().clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|| {
+                // No pipeline yet: the view of the source's game before any
+                // data, so the overview has the game's fields (all null).
+                let game = self.game_of(&id);
+                let view = game
+                    .engine(&self.config.engine)
+                    .map(|engine| engine.view())
+                    .unwrap_or_default();
+                overview::PipelineView {
+                    view,
+                    ..Default::default()
+                }
+            });
         (id, view)
     }
 }
@@ -226,16 +253,51 @@ impl wardcast_gsi::SnapshotSink for SourceRouter {
             ));
         }
         let id = source.unwrap_or(&sources.config.broker.default_source);
+        let game = games::by_app_id(offered.snapshot.parsed.app_id())
+            .unwrap_or_else(|| sources.game_of(id));
+        #[cfg(feature = "nats")]
+        if sources.config.federation.is_some() {
+            let carried = sources.game_of(id);
+            let running = sources.lock().iter().any(|p| p.source == id);
+            if running && !std::ptr::addr_eq(carried, game) {
+                // A stream carries one game, named in its metadata.
+                return Err(wardcast_gsi::Error::Source(format!(
+                    "source {id:?} carries {} in tournament mode: post {} to a source of its own (POST /gsi/<source>)",
+                    carried.info().title,
+                    game.info().title
+                )));
+            }
+        }
         sources
-            .start(id, None, None)
+            .start(id, game, None, None)
             .map_err(|e| wardcast_gsi::Error::Source(e.to_string()))?
             .offer(source, offered)
+    }
+
+    /// Parses a body with its game's model: the game its `provider.appid`
+    /// names, else the game its source carries (a body without a provider).
+    fn parse(&self, source: Option<&str>, body: &[u8]) -> Result<Parsed, ParseError> {
+        let game = match wardcast_gsi::app_id(body).and_then(games::by_app_id) {
+            Some(game) => game,
+            None => {
+                let sources = &self.0;
+                sources.game_of(source.unwrap_or(&sources.config.broker.default_source))
+            }
+        };
+        game.parse(body)
     }
 }
 
 /// The engine stage of one source: snapshots in, batches out to the broker.
 struct Pipeline {
-    engine: Engine,
+    /// The engine of the source's game.
+    engine: Box<dyn GameEngine>,
+    /// The source's game.
+    game: &'static dyn Game,
+    /// Where a source that changes game gets its new self.
+    sources_broker: Broker,
+    /// The settings a new engine gets.
+    engine_config: wardcast_engine::EngineConfig,
     source: wardcast_broker::Source,
     recorder: Option<record::Recorder>,
     game_timeout: Duration,
@@ -244,7 +306,7 @@ struct Pipeline {
     /// value, so it never grows; the pipeline is its only writer.
     health: tokio::sync::watch::Sender<HealthReport>,
     /// The mode of the last snapshot.
-    mode: wardcast_gsi::Mode,
+    mode: Mode,
     /// The last `error.plugin_error` sent (`null`: none, or cleared).
     plugin_error: serde_json::Value,
     /// The game stopped sending during a match and has not sent since: health
@@ -257,7 +319,7 @@ struct Pipeline {
     /// Whether a health report has been published yet (the first always is).
     health_published: bool,
     /// The freshness and mode of the last report, to report transitions at once.
-    health_basis: Option<(Freshness, wardcast_gsi::Mode)>,
+    health_basis: Option<(Freshness, Mode)>,
     /// What `listSources` last said about the source.
     details: serde_json::Map<String, serde_json::Value>,
     /// `details` changed since the last batch was published.
@@ -349,16 +411,17 @@ impl Pipeline {
                 () = stale => {
                     tracing::info!("no game state for {:?}: game stopped", self.game_timeout);
                     last_seen = None;
+                    self.set_running(false).await;
+                    self.describe(&wardcast_engine::View::default());
+                    let reset = self.engine.reset();
+                    let idle = self.engine.view();
                     self.view.send_modify(|v| {
                         v.source = overview::Source::None;
                         v.mode = None;
-                        v.match_view = overview::MatchView::default();
+                        v.view = idle;
                     });
-                    self.set_running(false).await;
-                    self.describe(&overview::MatchView::default());
-                    let reset = self.engine.reset();
                     self.publish(reset, None).await;
-                    self.lost_match = self.mode != wardcast_gsi::Mode::Idle;
+                    self.lost_match = self.mode != Mode::Idle;
                     if self.lost_match {
                         self.update_health(Freshness::Lost).await;
                     }
@@ -432,32 +495,37 @@ impl Pipeline {
         source: overview::Source,
         last_seen: &mut Option<Instant>,
     ) -> bool {
-        if last_seen.is_none() {
-            self.set_running(true).await;
+        if snapshot.parsed.app_id() != self.game.info().app_id {
+            if let Some(game) = games::by_app_id(snapshot.parsed.app_id()) {
+                self.change_game(game).await;
+            }
         }
+        // Once per change (and again in a source that changed game).
+        self.set_running(true).await;
         let now = Instant::now();
         *last_seen = Some(now);
         self.lost_match = false;
         self.source.touch_game();
-        self.mode = snapshot.state.mode();
-        let match_view = overview::MatchView::of(&snapshot.state);
-        self.describe(&match_view);
+        // The engine is written not to panic on any input (fuzzed, property-
+        // tested); should it still, one bad snapshot must not stop the service:
+        // start a fresh engine, clear the clients' info, and carry on.
+        let received_at = snapshot.received_at;
+        let engine = &mut self.engine;
+        let (parsed, body) = (snapshot.parsed, snapshot.body);
+        let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine.process(parsed, &body)
+        }));
+        let view = self.engine.view();
+        self.mode = view.mode;
+        self.describe(&view);
         let mode = self.mode;
         self.view.send_modify(|v| {
             v.source = source;
             v.mode = Some(mode);
             v.last_snapshot = Some(now);
             v.snapshots += 1;
-            v.match_view = match_view;
+            v.view = view;
         });
-        // The engine is written not to panic on any input (fuzzed, property-
-        // tested); should it still, one bad snapshot must not stop the service:
-        // start a fresh engine, clear the clients' info, and carry on.
-        let received_at = snapshot.received_at;
-        let engine = &mut self.engine;
-        let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            engine.process(snapshot.state)
-        }));
         let mut published = false;
         match output {
             Ok(output) => {
@@ -478,14 +546,67 @@ impl Pipeline {
         published
     }
 
-    /// Tells `listSources` the source's match id, match state and mode, when they change.
-    fn describe(&mut self, view: &overview::MatchView) {
+    /// The source's game changed (the client posting to it now plays
+    /// another game): the source starts over for the new game (a new epoch
+    /// and catalogue; its clients are closed with 4010 and resubscribe), with
+    /// a new engine.
+    async fn change_game(&mut self, game: &'static dyn Game) {
+        let engine = match game.engine(&self.engine_config) {
+            Ok(engine) => engine,
+            Err(e) => {
+                tracing::error!(
+                    source = self.source.id(),
+                    "no engine for {}: {e}",
+                    game.info().title
+                );
+                return;
+            }
+        };
+        #[cfg(feature = "nats")]
+        if self.upstream.is_some() {
+            // A stream carries one game (its metadata says which, so every
+            // edge makes the source with the right catalogue).
+            tracing::warn!(
+                source = self.source.id(),
+                "a {} body was posted to a {} source in tournament mode: post each game to its own source",
+                game.info().title,
+                self.game.info().title
+            );
+            return;
+        }
+        match self
+            .sources_broker
+            .source_of(self.source.id(), game.info().class_id)
+        {
+            Ok(source) => {
+                tracing::info!(
+                    source = source.id(),
+                    "the source now carries {} (was {})",
+                    game.info().title,
+                    self.game.info().title
+                );
+                self.source = source;
+                self.game = game;
+                self.engine = engine;
+                self.health_published = false;
+                self.health_basis = None;
+                self.plugin_error = serde_json::Value::Null;
+                self.details = serde_json::Map::new();
+                self.details_changed = false;
+            }
+            Err(e) => tracing::error!(source = self.source.id(), "cannot change game: {e}"),
+        }
+    }
+
+    /// Tells `listSources` the source's game, match id, match state and mode, when they change.
+    fn describe(&mut self, view: &wardcast_engine::View) {
         let mut details = serde_json::Map::new();
         details.insert("mode".into(), self.mode.as_str().into());
+        details.insert("game".into(), self.game.info().name.into());
         if let Some(id) = &view.match_id {
             details.insert("matchId".into(), id.clone().into());
         }
-        if let Some(state) = &view.game_state {
+        if let Some(state) = &view.match_state {
             details.insert("matchState".into(), state.clone().into());
         }
         if details != self.details {
@@ -561,7 +682,7 @@ impl Pipeline {
             let mut state = Batch::default();
             for (feature, category, key, value) in self.engine.info() {
                 if let Some(id) = catalogue.id(feature) {
-                    state.info(id, category, key, value.clone());
+                    state.info(id, category, key, value);
                 }
             }
             let mut batches = vec![version_batch(catalogue)];
@@ -622,7 +743,7 @@ impl Pipeline {
     /// ingest), so unchanged info does not fire again.
     #[cfg(feature = "nats")]
     fn seed_engine(&mut self) {
-        for spec in CATALOGUE {
+        for spec in self.game.info().catalogue {
             let Some(info) = self.source.info_of(spec.name) else {
                 continue;
             };

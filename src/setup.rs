@@ -1,32 +1,80 @@
-//! `wardcast setup`: finds the Dota 2 install and writes its GSI cfg.
+//! `wardcast setup`: finds a game's install and writes its GSI cfg.
 //!
-//! Dota 2 lives in one of the Steam libraries listed in Steam's
-//! `libraryfolders.vdf` (Valve KeyValues text), under
-//! `steamapps/common/dota 2 beta`. The cfg goes to
-//! `game/dota/cfg/gamestate_integration/gamestate_integration_wardcast.cfg` there
-//! and carries a GSI auth token that is generated once and kept owner-only in
-//! the config directory; `wardcast serve` then requires it in every GSI body.
+//! A game lives in one of the Steam libraries listed in Steam's
+//! `libraryfolders.vdf` (Valve KeyValues text), under `steamapps/common/`
+//! in the folder its [`wardcast_engine::Setup`] names (Dota 2: `dota 2
+//! beta`, its cfg in `game/dota/cfg/gamestate_integration/`;
+//! Counter-Strike 2: `Counter-Strike Global Offensive`, its cfg in
+//! `game/csgo/cfg/`). The cfg carries a GSI auth token that is generated
+//! once and kept owner-only in the config directory; `wardcast serve` then
+//! requires it in every GSI body, of every game.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::{gsi_cfg, Error};
+use wardcast_engine::Game;
 
-/// Dota 2's Steam app id.
-pub const DOTA_APP_ID: &str = "570";
+use crate::{gsi_cfg, Error};
 
 /// The cfg's file name (the game only loads `gamestate_integration_*.cfg`).
 pub const CFG_NAME: &str = "gamestate_integration_wardcast.cfg";
 
-/// What the user must do in Steam once.
-pub const LAUNCH_OPTION_HINT: &str = "In Steam: Dota 2 → Properties → General → Launch Options: add -gamestateintegration, then restart Dota 2";
+/// How a game is set up, as the dashboard tells it.
+#[derive(Clone)]
+pub struct GameSetup {
+    /// The game.
+    pub game: &'static dyn Game,
+    /// Where the cfg goes, relative to the Steam library.
+    pub cfg_dir: String,
+    /// The launch option to add, or "" when none is needed.
+    pub launch_option: &'static str,
+    /// The command that writes the cfg.
+    pub command: String,
+}
+
+impl GameSetup {
+    /// The set-up of the game named `name` (the default game if unknown).
+    pub fn of(name: &str) -> Self {
+        let game = crate::games::by_name(name).unwrap_or_else(crate::games::default_game);
+        let info = game.info();
+        let command = if std::ptr::addr_eq(game, crate::games::default_game()) {
+            "wardcast setup".to_string()
+        } else {
+            format!("wardcast setup --game {}", info.name)
+        };
+        Self {
+            game,
+            cfg_dir: format!(
+                "steamapps/common/{}/{}/",
+                info.setup.install_dir, info.setup.cfg_dir
+            ),
+            launch_option: info.setup.launch_option.unwrap_or(""),
+            command,
+        }
+    }
+}
+
+/// What the user must do in the game's launcher once, after setup.
+pub fn launch_hint(game: &dyn Game) -> String {
+    let title = game.info().title;
+    match game.info().setup.launch_option {
+        Some(option) => format!(
+            "In Steam: {title} → Properties → General → Launch Options: add {option}, then restart {title}"
+        ),
+        None => format!(
+            "{title} reads the cfg when it starts: restart {title} if it is running (no launch option is needed)"
+        ),
+    }
+}
 
 /// What `wardcast setup` was asked to do.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetupOptions {
-    /// The "dota 2 beta" folder; found through Steam when `None`.
-    pub dota_dir: Option<PathBuf>,
+    /// The game to set up.
+    pub game: &'static dyn Game,
+    /// The game's install folder; found through Steam when `None`.
+    pub game_dir: Option<PathBuf>,
     /// The Steam root to read `libraryfolders.vdf` from, instead of the usual places.
     pub steam_dir: Option<PathBuf>,
     /// Where the broker listens (the cfg's uri).
@@ -88,13 +136,16 @@ pub fn stored_gsi_token(explicit: Option<&Path>) -> Result<Option<(String, PathB
     }
 }
 
-/// The cfg's path inside the "dota 2 beta" folder `dota`.
-pub fn cfg_path(dota: &Path) -> PathBuf {
-    dota.join("game")
-        .join("dota")
-        .join("cfg")
-        .join("gamestate_integration")
-        .join(CFG_NAME)
+/// The cfg's path inside `install`, the game's install folder.
+pub fn cfg_path(game: &dyn Game, install: &Path) -> PathBuf {
+    join_rel(install, game.info().setup.cfg_dir).join(CFG_NAME)
+}
+
+/// `base` joined with a `/`-separated relative path, one part at a time.
+fn join_rel(base: &Path, rel: &str) -> PathBuf {
+    rel.split('/')
+        .filter(|p| !p.is_empty())
+        .fold(base.to_path_buf(), |path, part| path.join(part))
 }
 
 /// Runs `wardcast setup`, reporting to `out`.
@@ -105,14 +156,16 @@ pub fn run(options: &SetupOptions, out: &mut impl Write) -> Result<Outcome, Erro
             options.listen
         )));
     }
-    let dota = match &options.dota_dir {
-        Some(dir) => check_dota_dir(dir),
+    let game = options.game;
+    let title = game.info().title;
+    let dota = match &options.game_dir {
+        Some(dir) => check_game_dir(game, dir),
         None => {
             let roots = match &options.steam_dir {
                 Some(root) => vec![root.clone()],
                 None => default_steam_roots(),
             };
-            find_dota(&roots)
+            find_game(game, &roots)
         }
     };
     let token_path = match options
@@ -131,7 +184,7 @@ pub fn run(options: &SetupOptions, out: &mut impl Write) -> Result<Outcome, Erro
         return print_only(options, dota, &token_path, out);
     }
     let dota = dota.map_err(Error::Input)?;
-    let target = cfg_path(&dota);
+    let target = cfg_path(game, &dota);
     let token_existed = read_gsi_token(&token_path)?.is_some();
     let token = crate::token::load_or_create(&token_path).map_err(|e| match e {
         Error::Io(_, e) => Error::Io(
@@ -140,7 +193,7 @@ pub fn run(options: &SetupOptions, out: &mut impl Write) -> Result<Outcome, Erro
         ),
         other => other,
     })?;
-    let content = gsi_cfg::render(options.listen, Some(&token));
+    let content = gsi_cfg::render(game, options.listen, Some(&token));
     let outcome = match std::fs::read(&target) {
         Ok(old) if old == content.as_bytes() => Outcome::UpToDate,
         Ok(_) => Outcome::Rewritten,
@@ -148,10 +201,10 @@ pub fn run(options: &SetupOptions, out: &mut impl Write) -> Result<Outcome, Erro
         Err(e) => return Err(Error::Io(format!("cannot read {}", target.display()), e)),
     };
     if outcome != Outcome::UpToDate {
-        write_cfg(&target, &content)?;
+        write_cfg(title, &target, &content)?;
     }
 
-    let _ = writeln!(out, "Dota 2:     {}", dota.display());
+    let _ = writeln!(out, "{:<12}{}", format!("{title}:"), dota.display());
     let _ = match outcome {
         Outcome::UpToDate => writeln!(out, "GSI cfg:    already up to date: {}", target.display()),
         Outcome::Rewritten => writeln!(
@@ -180,7 +233,7 @@ pub fn run(options: &SetupOptions, out: &mut impl Write) -> Result<Outcome, Erro
         gsi_cfg::gsi_uri(options.listen)
     );
     let _ = writeln!(out);
-    let _ = writeln!(out, "{LAUNCH_OPTION_HINT}.");
+    let _ = writeln!(out, "{}.", launch_hint(game));
     Ok(outcome)
 }
 
@@ -192,16 +245,18 @@ fn print_only(
     out: &mut impl Write,
 ) -> Result<Outcome, Error> {
     let token = read_gsi_token(token_path)?;
+    let game = options.game;
     match &dota {
         Ok(dota) => {
-            let _ = writeln!(out, "Target: {}", cfg_path(dota).display());
+            let _ = writeln!(out, "Target: {}", cfg_path(game, dota).display());
         }
         Err(why) => {
+            let install =
+                Path::new("<Steam library>/steamapps/common").join(game.info().setup.install_dir);
             let _ = writeln!(
                 out,
                 "Target: {} ({why})",
-                cfg_path(&Path::new("<Steam library>/steamapps/common").join("dota 2 beta"))
-                    .display()
+                cfg_path(game, &install).display()
             );
         }
     }
@@ -213,19 +268,23 @@ fn print_only(
         );
     }
     let _ = writeln!(out);
-    let _ = write!(out, "{}", gsi_cfg::render(options.listen, token.as_deref()));
+    let _ = write!(
+        out,
+        "{}",
+        gsi_cfg::render(game, options.listen, token.as_deref())
+    );
     let _ = writeln!(out);
-    let _ = writeln!(out, "{LAUNCH_OPTION_HINT}.");
+    let _ = writeln!(out, "{}.", launch_hint(game));
     Ok(Outcome::Printed)
 }
 
 /// Writes `content` to `path` through a temporary file and a rename, so the
 /// game never reads half a file. Owner-only: it holds the token.
-fn write_cfg(path: &Path, content: &str) -> Result<(), Error> {
+fn write_cfg(title: &str, path: &Path, content: &str) -> Result<(), Error> {
     let io = |e| {
         Error::Io(
             format!(
-                "cannot write {} (is the Dota 2 folder writable by this user?)",
+                "cannot write {} (is the {title} folder writable by this user?)",
                 path.display()
             ),
             e,
@@ -254,27 +313,38 @@ fn write_cfg(path: &Path, content: &str) -> Result<(), Error> {
     result.map_err(io)
 }
 
-/// Whether `dir` looks like a "dota 2 beta" folder.
-fn is_dota(dir: &Path) -> bool {
-    dir.join("game").join("dota").is_dir()
+/// Whether `dir` looks like the game's install folder.
+fn is_install(game: &dyn Game, dir: &Path) -> bool {
+    join_rel(dir, game.info().setup.marker).is_dir()
 }
 
-/// The "dota 2 beta" folder of a Steam library.
-pub fn dota_in(library: &Path) -> PathBuf {
-    library.join("steamapps").join("common").join("dota 2 beta")
+/// The game's install folder in a Steam library.
+pub fn install_in(game: &dyn Game, library: &Path) -> PathBuf {
+    library
+        .join("steamapps")
+        .join("common")
+        .join(game.info().setup.install_dir)
 }
 
-/// `--dota-dir`: the "dota 2 beta" folder itself, or a folder holding it.
-fn check_dota_dir(dir: &Path) -> Result<PathBuf, String> {
-    [dir.to_path_buf(), dir.join("dota 2 beta"), dota_in(dir)]
-        .into_iter()
-        .find(|d| is_dota(d))
-        .ok_or_else(|| {
-            format!(
-                "--dota-dir {} is not a Dota 2 install: it has no game/dota folder (pass the \"dota 2 beta\" folder)",
-                dir.display()
-            )
-        })
+/// `--game-dir`: the game's install folder itself, or a folder holding it.
+fn check_game_dir(game: &dyn Game, dir: &Path) -> Result<PathBuf, String> {
+    let setup = game.info().setup;
+    [
+        dir.to_path_buf(),
+        dir.join(setup.install_dir),
+        install_in(game, dir),
+    ]
+    .into_iter()
+    .find(|d| is_install(game, d))
+    .ok_or_else(|| {
+        format!(
+            "--game-dir {} is not a {} install: it has no {} folder (pass the \"{}\" folder)",
+            dir.display(),
+            game.info().title,
+            setup.marker,
+            setup.install_dir
+        )
+    })
 }
 
 /// Where Steam is usually installed on this platform.
@@ -321,9 +391,9 @@ fn dedup_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     out
 }
 
-/// Finds the "dota 2 beta" folder in the libraries of the Steam roots `roots`,
-/// or says (in one line) where it looked.
-pub fn find_dota(roots: &[PathBuf]) -> Result<PathBuf, String> {
+/// Finds the game's install folder in the libraries of the Steam roots
+/// `roots`, or says (in one line) where it looked.
+pub fn find_game(game: &dyn Game, roots: &[PathBuf]) -> Result<PathBuf, String> {
     let mut libraries = Vec::new();
     for root in roots {
         for vdf in [
@@ -340,18 +410,20 @@ pub fn find_dota(roots: &[PathBuf]) -> Result<PathBuf, String> {
             apps: Vec::new(),
         });
     }
-    if let Some(dota) = choose(&libraries, is_dota) {
-        return Ok(dota);
+    if let Some(found) = choose(game, &libraries, |d| is_install(game, d)) {
+        return Ok(found);
     }
     let looked = dedup_paths(libraries.into_iter().map(|l| l.path).collect());
     let looked: Vec<String> = looked.iter().map(|p| p.display().to_string()).collect();
     Err(format!(
-        "Dota 2 not found in the Steam libraries {}; pass --dota-dir \"<Steam library>/steamapps/common/dota 2 beta\" (or --steam-dir STEAM)",
+        "{} not found in the Steam libraries {}; pass --game-dir \"<Steam library>/steamapps/common/{}\" (or --steam-dir STEAM)",
+        game.info().title,
         if looked.is_empty() {
             "(none)".to_string()
         } else {
             looked.join(", ")
-        }
+        },
+        game.info().setup.install_dir
     ))
 }
 
@@ -389,16 +461,21 @@ pub fn parse_libraries(vdf: &str) -> Vec<Library> {
         .collect()
 }
 
-/// The "dota 2 beta" folder to use: first in a library that lists app 570,
-/// else in any library where `is_dota` finds it.
-pub fn choose(libraries: &[Library], is_dota: impl Fn(&Path) -> bool) -> Option<PathBuf> {
-    let lists_dota = |l: &&Library| l.apps.iter().any(|a| a == DOTA_APP_ID);
+/// The game's install folder to use: first in a library that lists its app
+/// id, else in any library where `is_install` finds it.
+pub fn choose(
+    game: &dyn Game,
+    libraries: &[Library],
+    is_install: impl Fn(&Path) -> bool,
+) -> Option<PathBuf> {
+    let app = game.info().app_id.to_string();
+    let lists_game = |l: &&Library| l.apps.contains(&app);
     libraries
         .iter()
-        .filter(lists_dota)
-        .chain(libraries.iter().filter(|l| !lists_dota(l)))
-        .map(|l| dota_in(&l.path))
-        .find(|d| is_dota(d))
+        .filter(lists_game)
+        .chain(libraries.iter().filter(|l| !lists_game(l)))
+        .map(|l| install_in(game, &l.path))
+        .find(|d| is_install(d))
 }
 
 /// A Valve KeyValues value: a string or an ordered block of pairs.
@@ -624,11 +701,17 @@ mod tests {
                 apps: vec!["570".into()],
             },
         ];
-        let dota = |lib: &str| dota_in(Path::new(lib));
-        assert_eq!(choose(&libraries, |_| true), Some(dota("/c")));
+        let dota = |lib: &str| install_in(&wardcast_dota2::GAME, Path::new(lib));
+        assert_eq!(
+            choose(&wardcast_dota2::GAME, &libraries, |_| true),
+            Some(dota("/c"))
+        );
         // The library listing 570 has no folder (a stale vdf): any that has one.
-        assert_eq!(choose(&libraries, |d| d == dota("/b")), Some(dota("/b")));
-        assert_eq!(choose(&libraries, |_| false), None);
+        assert_eq!(
+            choose(&wardcast_dota2::GAME, &libraries, |d| d == dota("/b")),
+            Some(dota("/b"))
+        );
+        assert_eq!(choose(&wardcast_dota2::GAME, &libraries, |_| false), None);
     }
 
     #[test]
@@ -637,7 +720,12 @@ mod tests {
         let root = base.join("steam");
         let library = base.join("library");
         std::fs::create_dir_all(root.join("config")).expect("mkdir");
-        std::fs::create_dir_all(dota_in(&library).join("game").join("dota")).expect("mkdir");
+        std::fs::create_dir_all(
+            install_in(&wardcast_dota2::GAME, &library)
+                .join("game")
+                .join("dota"),
+        )
+        .expect("mkdir");
         let vdf = format!(
             "\"libraryfolders\" {{ \"0\" {{ \"path\" \"{}\" }} \"1\" {{ \"path\" \"{}\" \"apps\" {{ \"570\" \"1\" }} }} }}",
             root.display().to_string().replace('\\', "\\\\"),
@@ -645,18 +733,22 @@ mod tests {
         );
         std::fs::write(root.join("config").join("libraryfolders.vdf"), vdf).expect("write");
         assert_eq!(
-            find_dota(std::slice::from_ref(&root)),
-            Ok(dota_in(&library))
+            find_game(&wardcast_dota2::GAME, std::slice::from_ref(&root)),
+            Ok(install_in(&wardcast_dota2::GAME, &library))
         );
-        assert_eq!(check_dota_dir(&library), Ok(dota_in(&library)));
+        assert_eq!(
+            check_game_dir(&wardcast_dota2::GAME, &library),
+            Ok(install_in(&wardcast_dota2::GAME, &library))
+        );
 
         let missing = base.join("nothing");
-        let why = find_dota(std::slice::from_ref(&missing)).expect_err("not found");
-        assert!(why.contains("--dota-dir") && why.contains(&missing.display().to_string()));
+        let why = find_game(&wardcast_dota2::GAME, std::slice::from_ref(&missing))
+            .expect_err("not found");
+        assert!(why.contains("--game-dir") && why.contains(&missing.display().to_string()));
         assert!(!why.contains('\n'));
-        assert!(check_dota_dir(&missing)
+        assert!(check_game_dir(&wardcast_dota2::GAME, &missing)
             .expect_err("not dota")
-            .contains("--dota-dir"));
+            .contains("--game-dir"));
         let _ = std::fs::remove_dir_all(base);
     }
 }

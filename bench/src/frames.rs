@@ -20,7 +20,8 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use wardcast_broker::{Batch, Broker, BrokerConfig, Catalogue, FeatureId, Peer};
-use wardcast_engine::{Engine, EngineConfig, Output};
+use wardcast_dota2::Engine;
+use wardcast_engine::{EngineConfig, Output};
 
 /// Per subscription group, per snapshot, the text frames a client receives.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -80,7 +81,7 @@ fn to_batch(output: Output, catalogue: &Catalogue) -> (Batch, BTreeSet<u16>, BTr
 /// Renders the frames of `bodies` for each subscription group.
 pub async fn render(bodies: &[bytes::Bytes], groups: &[Vec<String>]) -> Result<FrameSet, String> {
     let engine_config = EngineConfig::default();
-    let catalogue = wardcast::catalogue(&engine_config);
+    let catalogue = wardcast::catalogue(&wardcast_dota2::GAME, &engine_config);
     let broker = Broker::new(BrokerConfig::default(), catalogue.clone())
         .map_err(|e| format!("broker: {e}"))?;
     let mut engine = Engine::new(engine_config).map_err(|e| format!("engine: {e}"))?;
@@ -117,7 +118,7 @@ pub async fn render(bodies: &[bytes::Bytes], groups: &[Vec<String>]) -> Result<F
         groups: vec![Vec::with_capacity(bodies.len()); groups.len()],
     };
     for body in bodies {
-        let state = wardcast_gsi::parse(body).map_err(|e| format!("bench body: {e}"))?;
+        let state = wardcast_dota2::parse(body).map_err(|e| format!("bench body: {e}"))?;
         let (batch, events, info) = to_batch(engine.process(state), &catalogue);
         broker.publish(batch);
         for (session, frames) in sessions.iter_mut().zip(out.groups.iter_mut()) {

@@ -121,7 +121,7 @@ fn to_tabbed(v: &Value) -> Vec<u8> {
 /// Every feature name of Wardcast's catalogue (the server reports the
 /// unsupported ones and ignores them).
 pub fn all_features() -> Vec<String> {
-    wardcast_engine::CATALOGUE
+    wardcast_dota2::CATALOGUE
         .iter()
         .map(|f| f.name.to_string())
         .collect()
@@ -204,7 +204,7 @@ mod tests {
         for k in [0usize, 1, 331, 332, 399] {
             let v: Value = serde_json::from_slice(&seq.bodies[k]).expect("JSON body");
             assert_eq!(v["map"]["clock_time"].as_i64(), Some(seq.marker(k)));
-            assert!(wardcast_gsi::parse(&seq.bodies[k]).is_ok());
+            assert!(wardcast_dota2::parse(&seq.bodies[k]).is_ok());
         }
         let size = seq.bodies[10].len();
         assert!(

@@ -1,14 +1,14 @@
-//! GSI bodies → `wardcast_gsi::parse` → one `Engine` → serde_json.
+//! GSI bodies → `wardcast_dota2::parse` → one `Engine` → serde_json.
 //!
 //! Input: a sequence of chunks separated by 0x00 (a byte JSON text never holds
 //! raw, so real bodies can be joined with it). Each chunk is one of:
 //! - exactly one byte, a command: `R` calls `Engine::reset`, `N`/`F`/`S` call
 //!   `Engine::health` with `NeverSeen`/`Fresh`/`Stale`;
-//! - anything else: a GSI body, parsed with `wardcast_gsi::parse`; a body that
+//! - anything else: a GSI body, parsed with `wardcast_dota2::parse`; a body that
 //!   parses is fed to the engine (`allow_chat: true`).
 //!
 //! Checked, besides "no panic": every output, health report and reset
-//! serializes; every event and info key is in `wardcast_engine::CATALOGUE`;
+//! serializes; every event and info key is in `wardcast_dota2::CATALOGUE`;
 //! one body yields at most 8 events per byte of it (plus 1024), so no value
 //! in a body can make the engine emit events without bound;
 //! and the `kills` of consecutive `kill` events of one player (the local player,
@@ -19,7 +19,7 @@
 //! a player's counter is present on both sides of a step, its kill events must
 //! also lie in `(previous kills, next kills]`.
 //!
-//! Replay seeks (`wardcast_engine::is_seek` between two bodies of one match):
+//! Replay seeks (`wardcast_dota2::is_seek` between two bodies of one match):
 //! a seek step fires no per-player counter, hero, ability or item event and no
 //! `building_destroyed`, and at most one `clock_time_changed`.
 //!
@@ -37,8 +37,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use wardcast_engine::{Engine, EngineConfig, Freshness, Output, CATALOGUE};
-use wardcast_gsi::{GameState, Mode};
+use wardcast_dota2::{Engine, EngineConfig, Freshness, Output, CATALOGUE};
+use wardcast_dota2::{GameState, Mode};
 
 /// Separates the chunks of one input.
 const SEP: u8 = 0x00;
@@ -73,7 +73,7 @@ fn run(data: &[u8]) {
             [b'F'] => health(&engine, Freshness::Fresh),
             [b'S'] => health(&engine, Freshness::Stale),
             body => {
-                let Ok(state) = wardcast_gsi::parse(body) else {
+                let Ok(state) = wardcast_dota2::parse(body) else {
                     continue;
                 };
                 // Whatever parses must serialize back.
@@ -365,7 +365,7 @@ impl TimelineCheck {
             (Some(a), Some(b)) => a.matchid == b.matchid,
             _ => true,
         });
-        let seek = same_match && prev.as_ref().is_some_and(|p| wardcast_engine::is_seek(p, next));
+        let seek = same_match && prev.as_ref().is_some_and(|p| wardcast_dota2::is_seek(p, next));
         if !same_match || seek || next.mode() == Mode::Idle {
             self.fired.clear();
         }

@@ -65,7 +65,7 @@ fn fixture() -> &'static Fixture {
             .start_paused(true)
             .build()
             .expect("tokio runtime"),
-        catalogue: wardcast::catalogue(&Default::default()),
+        catalogue: wardcast::catalogue(&wardcast_dota2::GAME, &Default::default()),
     })
 }
 

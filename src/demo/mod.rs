@@ -182,11 +182,11 @@ pub async fn play(options: DemoOptions, tx: mpsc::Sender<Snapshot>, stop: Cancel
             } else {
                 round_bytes(&post.body, round, length)
             };
-            let Ok(state) = wardcast_gsi::parse(&bytes) else {
+            let Ok(parsed) = crate::games::parse(&bytes) else {
                 continue;
             };
             let snapshot = Snapshot {
-                state,
+                parsed,
                 body: bytes,
                 received_at: Instant::now(),
             };
@@ -434,11 +434,11 @@ mod tests {
             let seed = 2;
             let posts = two_loops(mode, seed);
             let half = posts.len() / 2;
-            let mut engine = wardcast_engine::Engine::default();
+            let mut engine = wardcast_dota2::Engine::default();
             let mut fired = [BTreeSet::new(), BTreeSet::new()];
             for (i, p) in posts.iter().enumerate() {
                 let bytes = serde_json::to_vec(&p.body).unwrap_or_default();
-                let Ok(state) = wardcast_gsi::parse(&bytes) else {
+                let Ok(state) = wardcast_dota2::parse(&bytes) else {
                     panic!("{mode}: post {i} does not parse");
                 };
                 let out = engine.process(state);

@@ -2419,12 +2419,12 @@ mod tests {
     #[test]
     fn the_engine_reads_every_entry_of_the_window_once() {
         for seed in [7314, 1, 2] {
-            let mut engine = wardcast_engine::Engine::default();
+            let mut engine = wardcast_dota2::Engine::default();
             let mut counts = std::collections::BTreeMap::<&str, usize>::new();
             let mut last_score = 0;
             for post in player_match(seed) {
                 let bytes = serde_json::to_vec(&post.body).unwrap_or_default();
-                let Ok(state) = wardcast_gsi::parse(&bytes) else {
+                let Ok(state) = wardcast_dota2::parse(&bytes) else {
                     panic!("post at {} ms does not parse", post.at_ms);
                 };
                 let out = engine.process(state);

@@ -272,7 +272,7 @@ test("health rows change colour live: damage yellow in player mode, green once s
 
   // The same broker now sees an observer's body (all ten players): damage turns green.
   const spectator = JSON.parse(
-    readFileSync(join(REPO, "crates/wardcast-engine/tests/cases/spectator_damage_selected/next.json"), "utf8"),
+    readFileSync(join(REPO, "games/dota2/tests/cases/spectator_damage_selected/next.json"), "utf8"),
   );
   await broker.post(spectator);
   await waitFor(p, "damage green", () => document.querySelector('#health-table tr[data-feature="damage"]')?.dataset.state === "1");

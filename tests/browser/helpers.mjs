@@ -30,7 +30,7 @@
 //                                    and the page's problems in the message
 //   screenshot(page, name, opts)     a PNG at target/screenshots/<name>.png; returns the path
 //   lifecycle                        the 12 real GSI bodies of
-//                                    crates/wardcast-engine/tests/sequences/player_lifecycle_12.json
+//                                    games/dota2/tests/sequences/player_lifecycle_12.json
 //   inGame(clock, player)            lifecycle body 10 (in progress) at that clock, player fields merged
 //
 // Isolation: web/test-support/broker.mjs points XDG_CONFIG_HOME at a fresh temporary directory on
@@ -56,7 +56,7 @@ export const { REPO, BIN, T, within, startBroker, stopAll, inGame } = support;
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 export const SCREENSHOTS = resolve(REPO, process.env.SCREENSHOTS || "target/screenshots");
 export const lifecycle = JSON.parse(
-  readFileSync(join(REPO, "crates/wardcast-engine/tests/sequences/player_lifecycle_12.json"), "utf8")
+  readFileSync(join(REPO, "games/dota2/tests/sequences/player_lifecycle_12.json"), "utf8")
 );
 
 /** A headless Chromium: the system's (CHROMIUM), never a downloaded one. */

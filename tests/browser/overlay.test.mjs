@@ -112,7 +112,7 @@ test("a mid-match join shows the real K/D/A at once: spectating", async (t) => {
   // The first body of a spectated pro match, 21 minutes in: the observer follows N0tail's Chen
   // (player 0, selected_unit), at 1/2/7. A first body is a baseline: no kill, death or assist
   // event, so only scoreboard.player_0 can tell the page.
-  const [body] = JSON.parse(readFileSync(join(REPO, "crates/wardcast-engine/tests/sequences/spectator_10players_40.json"), "utf8"));
+  const [body] = JSON.parse(readFileSync(join(REPO, "games/dota2/tests/sequences/spectator_10players_40.json"), "utf8"));
   const chen = body.player.team2.player0;
   assert.deepEqual([chen.kills, chen.deaths, chen.assists], [1, 2, 7]);
   const page = await openedMidMatch(t, [body]);

@@ -23,7 +23,7 @@ import {
 } from "./helpers.mjs";
 
 const PAGE = "tests/browser/pages/overwolf-sample.html";
-const SEQUENCE = "crates/wardcast-engine/tests/sequences/player_lifecycle_12.json";
+const SEQUENCE = "games/dota2/tests/sequences/player_lifecycle_12.json";
 const DEFAULT_BROKER = "127.0.0.1:7314"; // what the page's script tag names
 
 let browser;

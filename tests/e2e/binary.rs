@@ -92,7 +92,7 @@ async fn replaying_the_lifecycle_sample_gives_the_documented_sequence() {
         "match_info",
     ];
     client.subscribe(&all).await;
-    let sample = repo().join("crates/wardcast-engine/tests/sequences/player_lifecycle_12.json");
+    let sample = repo().join("games/dota2/tests/sequences/player_lifecycle_12.json");
     let output = within(
         "replay",
         wardcast()

@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 
 use wardcast::demo::DemoPost;
 use wardcast::DemoMode;
-use wardcast_engine::{Engine, Support, CATALOGUE};
+use wardcast_dota2::{Engine, CATALOGUE};
+use wardcast_engine::Support;
 
 /// One loop of `mode`: the default (in game first) or `--from-draft`.
 fn one_loop(mode: DemoMode, seed: u64, from_draft: bool) -> Vec<DemoPost> {
@@ -27,7 +28,7 @@ fn fired(mode: DemoMode, seed: u64, from_draft: bool) -> (BTreeSet<String>, BTre
     let (mut events, mut info) = (BTreeSet::new(), BTreeSet::new());
     for post in one_loop(mode, seed, from_draft) {
         let body = serde_json::to_vec(&post.body).expect("json");
-        let state = wardcast_gsi::parse(&body).expect("demo bodies parse");
+        let state = wardcast_dota2::parse(&body).expect("demo bodies parse");
         let out = engine.process(state);
         events.extend(out.events.iter().map(|e| e.name.to_string()));
         info.extend(
@@ -91,7 +92,7 @@ fn first_action(mode: DemoMode, seed: u64) -> [Option<u64>; 4] {
     let mut first = [None; 4];
     for post in mode.posts(seed) {
         let body = serde_json::to_vec(&post.body).expect("json");
-        let out = engine.process(wardcast_gsi::parse(&body).expect("demo bodies parse"));
+        let out = engine.process(wardcast_dota2::parse(&body).expect("demo bodies parse"));
         let seen = [
             out.events.iter().any(|e| e.name == "kill"),
             out.events.iter().any(|e| e.name == "death"),

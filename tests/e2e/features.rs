@@ -543,7 +543,7 @@ fn grouped(output: &wardcast_engine::Output) -> Vec<(String, Value)> {
 
 #[tokio::test]
 async fn every_engine_case_fires_end_to_end_with_its_documented_shape() {
-    let root = repo().join("crates/wardcast-engine/tests/cases");
+    let root = repo().join("games/dota2/tests/cases");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .expect("cases")
         .map(|e| e.expect("entry").path())
@@ -557,7 +557,7 @@ async fn every_engine_case_fires_end_to_end_with_its_documented_shape() {
             config.engine.multikill_window_secs = c["multikill_window_secs"].as_i64().unwrap_or(18);
             config.engine.allow_chat = c["allow_chat"].as_bool().unwrap_or(false);
         }
-        let mut engine = wardcast_engine::Engine::new(config.engine.clone()).expect("engine");
+        let mut engine = wardcast_dota2::Engine::new(config.engine.clone()).expect("engine");
         let server = Server::start(config).await;
         let mut client = server.client().await;
         // Every supported feature but the health ones, whose pushes depend on timing.
@@ -589,7 +589,7 @@ async fn every_engine_case_fires_end_to_end_with_its_documented_shape() {
             server.post(body).await;
             let text = serde_json::to_vec(body).expect("json");
             expected.extend(grouped(
-                &engine.process(wardcast_gsi::parse(&text).expect("parse")),
+                &engine.process(wardcast_dota2::parse(&text).expect("parse")),
             ));
         }
         for (method, want) in expected {
@@ -616,10 +616,13 @@ async fn every_engine_case_fires_end_to_end_with_its_documented_shape() {
         server.shutdown().await;
     }
     // Every event and info key of every supported feature (but health) fired in some case.
-    let catalogue = wardcast::catalogue(&wardcast_engine::EngineConfig {
-        allow_chat: true,
-        ..Default::default()
-    });
+    let catalogue = wardcast::catalogue(
+        &wardcast_dota2::GAME,
+        &wardcast_engine::EngineConfig {
+            allow_chat: true,
+            ..Default::default()
+        },
+    );
     let mut never = Vec::new();
     for f in catalogue
         .features()

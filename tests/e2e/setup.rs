@@ -140,7 +140,10 @@ async fn setup_writes_the_cfg_once_and_serve_requires_its_token() {
         text.contains("\"uri\"           \"http://127.0.0.1:7314/gsi\""),
         "{text}"
     );
-    for section in wardcast::gsi_cfg::DATA_SECTIONS {
+    for section in wardcast_engine::Game::info(&wardcast_dota2::GAME)
+        .setup
+        .data
+    {
         assert!(
             text.contains(&format!("\"{section}\"")),
             "{section}: {text}"
@@ -247,7 +250,7 @@ async fn setup_writes_the_cfg_once_and_serve_requires_its_token() {
     assert!(!no_token.exists());
     assert_eq!(listing(&fresh.join("game/dota")), Vec::<String>::new());
 
-    // No Dota anywhere: a one-line error naming --dota-dir, nothing created.
+    // No Dota anywhere: a one-line error naming --game-dir, nothing created.
     let empty = tree.0.join("empty steam");
     std::fs::create_dir_all(&empty).expect("mkdir");
     let (output, stdout, stderr) = run(&[
@@ -260,7 +263,7 @@ async fn setup_writes_the_cfg_once_and_serve_requires_its_token() {
     .await;
     assert!(!output.status.success(), "{stdout}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("--dota-dir"), "{stderr}");
+    assert!(stderr.contains("--game-dir"), "{stderr}");
     assert!(stderr.contains(s(&empty)), "{stderr}");
     assert!(!no_token.exists());
 

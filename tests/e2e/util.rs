@@ -42,9 +42,7 @@ pub fn lifecycle() -> Vec<Value> {
 
 /// The bodies of an engine sequence fixture (`tests/sequences/<name>.json`).
 pub fn sequence(name: &str) -> Vec<Value> {
-    let path = repo().join(format!(
-        "crates/wardcast-engine/tests/sequences/{name}.json"
-    ));
+    let path = repo().join(format!("games/dota2/tests/sequences/{name}.json"));
     match read_json(&path) {
         Value::Array(v) => v,
         _ => panic!("fixture {name} is an array"),

@@ -142,7 +142,7 @@ process.on("exit", () => {
 });
 
 const lifecycle = JSON.parse(
-  readFileSync(join(REPO, "crates/wardcast-engine/tests/sequences/player_lifecycle_12.json"), "utf8")
+  readFileSync(join(REPO, "games/dota2/tests/sequences/player_lifecycle_12.json"), "utf8")
 );
 
 /** Lifecycle post 10 (a real in-game body) without previously/added, with overrides. */

@@ -1,6 +1,6 @@
 //! The broker's plain data: what a publisher hands it (`Batch`, one
 //! snapshot's events and info updates by feature) and the game it reports
-//! (`GameIdentity`). No sequencing, rendering or delivery here: the hub
+//! (`GameIdentity`, `ServedGame`). No sequencing, rendering or delivery here: the hub
 //! numbers batches, `wire` renders them.
 
 use serde_json::{Map, Value};
@@ -22,6 +22,17 @@ impl GameIdentity {
     pub fn instance_id(&self) -> u32 {
         self.class_id.saturating_mul(10).saturating_add(1)
     }
+}
+
+/// A game a broker serves: what `getRunningGameInfo` reports and the
+/// features its sources offer. A broker serves one or more; each source has
+/// one (see [`crate::Broker::with_games`]).
+#[derive(Debug, Clone)]
+pub struct ServedGame {
+    /// Its identity.
+    pub identity: GameIdentity,
+    /// Its features.
+    pub catalogue: crate::Catalogue,
 }
 
 /// One event to publish.

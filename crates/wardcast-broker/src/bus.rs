@@ -270,7 +270,7 @@ impl Source {
             .ok_or_else(|| bad("string frames do not fit"))?;
         let object = Wire::from_parts(body.slice(string_len..), object_ends)
             .ok_or_else(|| bad("object frames do not fit"))?;
-        let catalogue = &self.catalogue;
+        let catalogue = self.catalogue();
         let list = header["frames"]
             .as_array()
             .ok_or_else(|| bad("batch without frames"))?;

@@ -15,6 +15,9 @@ pub enum Error {
     /// The broker already serves its most sources.
     #[error("too many sources (at most {0})")]
     TooManySources(usize),
+    /// A source was asked for with a game the broker does not serve.
+    #[error("this broker serves no game with class id {0}")]
+    UnknownGame(u32),
     /// A batch from the bus cannot be read.
     #[error("bus batch: {0}")]
     Bus(String),

@@ -34,7 +34,7 @@ use dashmap::DashMap;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use batch::{Batch, EventItem, GameIdentity};
+pub use batch::{Batch, EventItem, GameIdentity, ServedGame};
 pub use catalogue::{Catalogue, FeatureDef, FeatureId, InfoKey};
 pub use error::Error;
 pub use hub::{HistoryLimits, OutOfOrder};
@@ -44,7 +44,8 @@ pub use source::{validate_source_id, Source, SourceSummary, MAX_SOURCE_ID};
 /// Settings of the broker.
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
-    /// The game's identity, reported by `getRunningGameInfo` and `onGameInfoUpdated`.
+    /// The game's identity, reported by `getRunningGameInfo` and
+    /// `onGameInfoUpdated`, for a broker of one game ([`Broker::new`]).
     pub game: GameIdentity,
     /// How many published snapshots the shared ring holds. A client that falls
     /// further behind than this is a slow consumer and is closed with 4008.
@@ -200,6 +201,9 @@ struct ClientEntry {
     since: std::time::Instant,
 }
 
+/// Makes a source's first batch from its catalogue.
+type SourceInit = dyn Fn(&Catalogue) -> Batch + Send + Sync;
+
 /// The broker handle: cheap to clone, shared by the publisher and every connection.
 #[derive(Clone)]
 pub struct Broker {
@@ -208,13 +212,14 @@ pub struct Broker {
 
 struct Inner {
     config: BrokerConfig,
-    catalogue: Catalogue,
+    /// The games served; a new source has the first one unless told otherwise.
+    games: Vec<Arc<ServedGame>>,
     /// Every source, the configured default first. Only grows, up to
     /// `max_sources`; the lock is held to look up or add, never across an `.await`.
     sources: std::sync::RwLock<Vec<Arc<source::SourceState>>>,
-    /// Published into every source when it is created (the publisher's
-    /// constant info, such as a version).
-    init: std::sync::Mutex<Option<Batch>>,
+    /// Makes the first batch of every source, for its catalogue (the
+    /// publisher's constant info, such as a version).
+    init: std::sync::Mutex<Option<Arc<SourceInit>>>,
     /// Connected clients by connection id. Entries are inserted, updated and
     /// removed synchronously by their own session; no guard lives across an `.await`.
     clients: DashMap<u64, ClientEntry>,
@@ -227,12 +232,27 @@ struct Inner {
 }
 
 impl Broker {
-    /// Creates a broker for the given catalogue, with its default source.
+    /// Creates a broker of one game (`config.game`, with `catalogue`), with
+    /// its default source.
     pub fn new(config: BrokerConfig, catalogue: Catalogue) -> Result<Self, Error> {
+        let game = ServedGame {
+            identity: config.game.clone(),
+            catalogue,
+        };
+        Self::with_games(config, vec![game])
+    }
+
+    /// Creates a broker of several games (the first is a new source's,
+    /// unless [`Broker::source_of`] names another), with its default source.
+    pub fn with_games(config: BrokerConfig, games: Vec<ServedGame>) -> Result<Self, Error> {
         if config.ring_capacity == 0 {
             return Err(Error::Config("ring_capacity must be at least 1"));
         }
-        if catalogue.len() >= usize::try_from(hub::OWN / 2).unwrap_or(usize::MAX) {
+        if games.is_empty() {
+            return Err(Error::Config("a broker serves at least one game"));
+        }
+        let limit = usize::try_from(hub::OWN / 2).unwrap_or(usize::MAX);
+        if games.iter().any(|g| g.catalogue.len() >= limit) {
             // A batch has at most two notifications per feature, and they must
             // fit below the connection-own seqs of the batch.
             return Err(Error::Config("a catalogue has at most 16,383 features"));
@@ -244,7 +264,7 @@ impl Broker {
         let broker = Self {
             inner: Arc::new(Inner {
                 config,
-                catalogue,
+                games: games.into_iter().map(Arc::new).collect(),
                 sources: std::sync::RwLock::new(Vec::new()),
                 init: std::sync::Mutex::new(None),
                 clients: DashMap::new(),
@@ -258,18 +278,20 @@ impl Broker {
         Ok(broker)
     }
 
-    fn new_source_state(&self, id: &str) -> Arc<source::SourceState> {
+    fn new_source_state(&self, id: &str, game: &Arc<ServedGame>) -> Arc<source::SourceState> {
         let config = &self.inner.config;
-        let catalogue = &self.inner.catalogue;
+        let catalogue = &game.catalogue;
         Arc::new(source::SourceState {
             id: id.to_string(),
             hub: hub::Hub::new(
                 catalogue,
                 config.ring_capacity,
                 config.ring_max_bytes,
-                config.game.clone(),
+                game.identity.clone(),
                 config.history,
             ),
+            game: game.clone(),
+            retired: std::sync::atomic::AtomicBool::new(false),
             states: std::sync::RwLock::new(
                 catalogue
                     .features()
@@ -287,10 +309,7 @@ impl Broker {
     }
 
     fn handle(&self, state: Arc<source::SourceState>) -> Source {
-        Source {
-            inner: state,
-            catalogue: self.inner.catalogue.clone(),
-        }
+        Source { inner: state }
     }
 
     fn sources_read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<source::SourceState>>> {
@@ -304,36 +323,89 @@ impl Broker {
     }
 
     pub(crate) fn source_state(&self, id: &str) -> Result<Arc<source::SourceState>, Error> {
+        self.source_state_of(id, None)
+    }
+
+    /// The source `id` for the game of class id `class_id`, created if the
+    /// broker does not serve it yet. A source that carries another game is
+    /// replaced by a new one (a new epoch, another catalogue): its
+    /// subscribed clients are closed with 4010 and resubscribe to the new
+    /// game, and its old handles publish to no one.
+    pub fn source_of(&self, id: &str, class_id: u32) -> Result<Source, Error> {
+        Ok(self.handle(self.source_state_of(id, Some(class_id))?))
+    }
+
+    fn source_state_of(
+        &self,
+        id: &str,
+        class_id: Option<u32>,
+    ) -> Result<Arc<source::SourceState>, Error> {
+        let game = match class_id {
+            None => None,
+            Some(class) => Some(
+                self.inner
+                    .games
+                    .iter()
+                    .find(|g| g.identity.class_id == class)
+                    .cloned()
+                    .ok_or(Error::UnknownGame(class))?,
+            ),
+        };
+        let wanted = game.as_ref().map(|g| g.identity.class_id);
+        let fits = |s: &source::SourceState| wanted.is_none_or(|c| c == s.game.identity.class_id);
         if let Some(found) = self.sources_read().iter().find(|s| s.id == id) {
-            return Ok(found.clone());
+            if fits(found) {
+                return Ok(found.clone());
+            }
         }
         validate_source_id(id)?;
-        let created = {
+        let game = game.unwrap_or_else(|| self.inner.games[0].clone());
+        let (created, retired) = {
             let mut sources = self
                 .inner
                 .sources
                 .write()
                 .unwrap_or_else(|e| e.into_inner());
-            if let Some(found) = sources.iter().find(|s| s.id == id) {
-                return Ok(found.clone());
+            match sources.iter().position(|s| s.id == id) {
+                Some(i) if fits(&sources[i]) => return Ok(sources[i].clone()),
+                Some(i) => {
+                    let state = self.new_source_state(id, &game);
+                    let old = std::mem::replace(&mut sources[i], state.clone());
+                    (state, Some(old))
+                }
+                None => {
+                    if sources.len() >= self.inner.config.max_sources {
+                        return Err(Error::TooManySources(self.inner.config.max_sources));
+                    }
+                    let state = self.new_source_state(id, &game);
+                    sources.push(state.clone());
+                    (state, None)
+                }
             }
-            if sources.len() >= self.inner.config.max_sources {
-                return Err(Error::TooManySources(self.inner.config.max_sources));
-            }
-            let state = self.new_source_state(id);
-            sources.push(state.clone());
-            state
         };
+        if let Some(old) = retired {
+            old.retired
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            // Its subscribers see the ring closed: 4010, and they come back
+            // to the new source.
+            old.hub.reset(&created.hub.epoch());
+            tracing::info!(
+                source = id,
+                game = %game.identity.title,
+                "the source's game changed: a new source replaces it"
+            );
+        } else {
+            tracing::info!(source = id, game = %game.identity.title, "new source");
+        }
         let init = self
             .inner
             .init
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        if let Some(batch) = init {
-            created.hub.publish(batch);
+        if let Some(init) = init {
+            created.hub.publish(init(&created.game.catalogue));
         }
-        tracing::info!(source = id, "new source");
         Ok(created)
     }
 
@@ -392,13 +464,15 @@ impl Broker {
             .collect()
     }
 
-    /// Publishes `batch` into every source now, and into each source created
-    /// later, as its first batch (for info that never changes during a run).
-    pub fn set_source_init(&self, batch: Batch) {
-        *self.inner.init.lock().unwrap_or_else(|e| e.into_inner()) = Some(batch.clone());
+    /// Publishes `init(catalogue)` into every source now, and into each
+    /// source created later, as its first batch (for info that never changes
+    /// during a run), each with its game's catalogue.
+    pub fn set_source_init(&self, init: impl Fn(&Catalogue) -> Batch + Send + Sync + 'static) {
+        let init: Arc<SourceInit> = Arc::new(init);
+        *self.inner.init.lock().unwrap_or_else(|e| e.into_inner()) = Some(init.clone());
         let sources: Vec<_> = self.sources_read().clone();
         for s in sources {
-            s.hub.publish(batch.clone());
+            s.hub.publish(init(&s.game.catalogue));
         }
     }
 
@@ -408,9 +482,15 @@ impl Broker {
         self.handle(first)
     }
 
-    /// The catalogue the broker serves.
+    /// The catalogue of the broker's first game (a new source's, unless
+    /// told otherwise).
     pub fn catalogue(&self) -> &Catalogue {
-        &self.inner.catalogue
+        &self.inner.games[0].catalogue
+    }
+
+    /// The games the broker serves, the first one a new source's by default.
+    pub fn games(&self) -> impl Iterator<Item = &ServedGame> {
+        self.inner.games.iter().map(|g| &**g)
     }
 
     /// The epoch of the configured default source, sent to its clients.

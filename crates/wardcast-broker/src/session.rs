@@ -248,6 +248,7 @@ impl Session {
                 let default = self.broker.default_state();
                 self.rebind(default);
             }
+            self.follow_replacement();
             if std::mem::take(&mut self.rebound) {
                 game_info = self.source.hub.game_info_changes();
             }
@@ -575,7 +576,7 @@ impl Session {
                 rpc::result(
                     &id,
                     &Features {
-                        features: self.source.features(&self.broker.inner.catalogue),
+                        features: self.source.features(),
                     },
                 )
             }
@@ -617,8 +618,9 @@ impl Session {
         resume: Option<(&str, u64)>,
         out: &mut Outgoing,
     ) -> Result<(), Lagged> {
-        let broker = self.broker.clone();
-        let catalogue = broker.catalogue();
+        self.follow_replacement();
+        let game = self.source.game.clone();
+        let catalogue = &game.catalogue;
         // This connection's last result: its next seqs must be above it.
         let after = self.sub.as_ref().map_or(0, |s| s.info_since);
         let mut seen = HashSet::new();
@@ -782,6 +784,16 @@ impl Session {
         }
 
         Ok(())
+    }
+
+    /// A client that is not subscribed moves to the source that replaced
+    /// its own (for another game).
+    fn follow_replacement(&mut self) {
+        if self.sub.is_none() && self.source.is_retired() {
+            if let Ok(current) = self.broker.source_state(&self.source.id) {
+                self.rebind(current);
+            }
+        }
     }
 
     /// Serves `source` from now on (the client is not subscribed).

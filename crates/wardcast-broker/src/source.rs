@@ -40,6 +40,11 @@ pub fn validate_source_id(id: &str) -> Result<(), Error> {
 pub(crate) struct SourceState {
     pub id: String,
     pub hub: Hub,
+    /// The game the source carries, and its catalogue.
+    pub game: Arc<crate::ServedGame>,
+    /// Replaced by a source of the same id for another game: connections
+    /// that are not subscribed move to the new one.
+    pub retired: AtomicBool,
     /// Live health per feature, by feature id; written by the publisher, read
     /// by `getFeatures`. Held only to copy in or out, never across an `.await`.
     pub states: RwLock<Vec<FeatureState>>,
@@ -58,7 +63,6 @@ pub(crate) struct SourceState {
 #[derive(Clone)]
 pub struct Source {
     pub(crate) inner: Arc<SourceState>,
-    pub(crate) catalogue: crate::Catalogue,
 }
 
 /// One source as `listSources` and `GET /api/sources` report it.
@@ -89,9 +93,20 @@ impl Source {
         &self.inner.id
     }
 
-    /// The catalogue the broker serves.
+    /// The catalogue of the source's game.
     pub fn catalogue(&self) -> &crate::Catalogue {
-        &self.catalogue
+        &self.inner.game.catalogue
+    }
+
+    /// The source's game.
+    pub fn game(&self) -> &crate::GameIdentity {
+        &self.inner.game.identity
+    }
+
+    /// Whether another source of the same id (for another game) replaced
+    /// this one: its handle publishes to no one.
+    pub fn is_retired(&self) -> bool {
+        self.inner.retired.load(Ordering::Relaxed)
     }
 
     /// How much history `resume` can draw on (the broker's configuration).
@@ -174,12 +189,13 @@ impl Source {
 
     /// The catalogue with this source's current health state of each feature and info key.
     pub fn features(&self) -> Vec<FeatureDef> {
-        self.inner.features(&self.catalogue)
+        self.inner.features()
     }
 }
 
 impl SourceState {
-    pub fn features(&self, catalogue: &crate::Catalogue) -> Vec<FeatureDef> {
+    pub fn features(&self) -> Vec<FeatureDef> {
+        let catalogue = &self.game.catalogue;
         let states = self
             .states
             .read()
@@ -198,6 +214,10 @@ impl SourceState {
                 def
             })
             .collect()
+    }
+
+    pub fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Relaxed)
     }
 
     pub fn is_ready(&self) -> bool {

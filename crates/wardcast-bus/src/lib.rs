@@ -31,6 +31,9 @@ use futures::StreamExt;
 
 /// The stream-metadata key of a source's epoch.
 pub const EPOCH_KEY: &str = "wardcast.epoch";
+/// The stream-metadata key of the game a source carries (its Overwolf
+/// class id, in decimal), so every edge makes the source with its catalogue.
+pub const GAME_KEY: &str = "wardcast.game";
 /// The stream-metadata key of the batch format.
 pub const FORMAT_KEY: &str = "wardcast.format";
 /// The batch format this build writes and reads.
@@ -292,10 +295,11 @@ impl Bus {
         }
     }
 
-    /// The stream of `source`, created (with a new epoch) if it does not
-    /// exist. Only the source's writer (an ingest holding its lease) creates
-    /// streams; readers use [`Bus::find_source`].
-    pub async fn open_source(&self, source: &str) -> Result<SourceStream, Error> {
+    /// The stream of `source`, created (with a new epoch, carrying the game
+    /// of class id `game`) if it does not exist. Only the source's writer (an
+    /// ingest holding its lease) creates streams; readers use
+    /// [`Bus::find_source`].
+    pub async fn open_source(&self, source: &str, game: u32) -> Result<SourceStream, Error> {
         if let Some(stream) = self.find_source(source).await? {
             return Ok(stream);
         }
@@ -303,6 +307,7 @@ impl Bus {
         let mut metadata = HashMap::new();
         metadata.insert(EPOCH_KEY.to_string(), uuid::Uuid::new_v4().to_string());
         metadata.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
+        metadata.insert(GAME_KEY.to_string(), game.to_string());
         let config = stream::Config {
             name: name.clone(),
             subjects: vec![format!("wardcast.{source}.>")],
@@ -487,6 +492,7 @@ pub struct SourceStream {
     stream: stream::Stream,
     js: jetstream::Context,
     epoch: String,
+    game: Option<u32>,
 }
 
 /// The sequences a stream holds now.
@@ -515,12 +521,18 @@ impl SourceStream {
                 "stream {name} holds batch format {format:?}; this build reads {FORMAT:?}"
             )));
         }
+        let game = info
+            .config
+            .metadata
+            .get(GAME_KEY)
+            .and_then(|g| g.parse().ok());
         Ok(Self {
             source: source.to_string(),
             subject: format!("wardcast.{source}.batch"),
             stream,
             js,
             epoch,
+            game,
         })
     }
 
@@ -533,6 +545,12 @@ impl SourceStream {
     /// only when the stream is lost or recreated.
     pub fn epoch(&self) -> &str {
         &self.epoch
+    }
+
+    /// The Overwolf class id of the game the source carries (`None` for a
+    /// stream made before streams said so: the broker's default game).
+    pub fn game(&self) -> Option<u32> {
+        self.game
     }
 
     /// The first and last sequence the stream holds now.

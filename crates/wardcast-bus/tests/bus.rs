@@ -30,9 +30,12 @@ async fn the_epoch_is_the_streams_and_survives_reopening_and_a_server_restart() 
         return;
     };
     let bus1 = bus(&server).await;
-    let stream = within("open", bus1.open_source("m1")).await.expect("open");
+    let stream = within("open", bus1.open_source("m1", 7314))
+        .await
+        .expect("open");
     let epoch = stream.epoch().to_string();
     assert_eq!(epoch.len(), 36, "a UUID: {epoch}");
+    assert_eq!(stream.game(), Some(7314), "the stream names its game");
     let mut writer = within("writer", stream.writer("run-a"))
         .await
         .expect("writer");
@@ -43,18 +46,18 @@ async fn the_epoch_is_the_streams_and_survives_reopening_and_a_server_restart() 
         assert_eq!(seq, i);
     }
     let other = bus(&server).await;
-    let again = within("reopen", other.open_source("m1"))
+    let again = within("reopen", other.open_source("m1", 7314))
         .await
         .expect("reopen");
     assert_eq!(again.epoch(), epoch, "another node sees the same epoch");
-    let other_source = within("open m2", other.open_source("m2"))
+    let other_source = within("open m2", other.open_source("m2", 7314))
         .await
         .expect("m2");
     assert_ne!(other_source.epoch(), epoch, "each source has its own");
 
     within("restart", server.restart()).await;
     let after = bus(&server).await;
-    let reopened = within("reopen after restart", after.open_source("m1"))
+    let reopened = within("reopen after restart", after.open_source("m1", 7314))
         .await
         .expect("reopen");
     assert_eq!(reopened.epoch(), epoch, "file storage keeps the epoch");
@@ -63,7 +66,7 @@ async fn the_epoch_is_the_streams_and_survives_reopening_and_a_server_restart() 
 
     within("restart empty", server.restart_empty()).await;
     let fresh = bus(&server).await;
-    let lost = within("open after loss", fresh.open_source("m1"))
+    let lost = within("open after loss", fresh.open_source("m1", 7314))
         .await
         .expect("open");
     assert_ne!(lost.epoch(), epoch, "a lost store is a new epoch");
@@ -75,7 +78,7 @@ async fn a_second_writer_is_fenced_and_a_retried_publish_is_stored_once() {
         return;
     };
     let bus = bus(&server).await;
-    let stream = within("open", bus.open_source("fence"))
+    let stream = within("open", bus.open_source("fence", 7314))
         .await
         .expect("open");
     let mut first = within("writer", stream.writer("ingest-1"))
@@ -126,7 +129,9 @@ async fn a_reader_gets_every_batch_from_a_sequence_in_order_then_live() {
         return;
     };
     let bus = bus(&server).await;
-    let stream = within("open", bus.open_source("read")).await.expect("open");
+    let stream = within("open", bus.open_source("read", 7314))
+        .await
+        .expect("open");
     let mut writer = within("writer", stream.writer("run"))
         .await
         .expect("writer");

@@ -4,14 +4,13 @@
 //! mode it shows, and whether bodies are still coming (`Freshness`, measured by
 //! the caller, since the engine has no clock). States: 0 unsupported, 1 green,
 //! 2 yellow (the feature's source fields are missing in this mode, or no data
-//! yet), 3 red (in a match but no game data for 30 s).
+//! yet), 3 red (in a match but no game data for 30 s). [`report`] builds it
+//! for any game; the game tells which fields are missing.
 
 use serde::Serialize;
-use wardcast_gsi::{GameState, Mode};
+use wardcast_gsi::Mode;
 
-use crate::catalogue::{FeatureSpec, Support, CATALOGUE, CHAT_OPT_IN};
-use crate::players::{me, players};
-use crate::EngineConfig;
+use crate::catalogue::{FeatureSpec, Support};
 
 /// Whether game data is arriving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +59,7 @@ pub struct FeatureHealth {
 /// The whole report, as served at `GET /status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HealthReport {
-    /// Overwolf's game id for Dota 2.
+    /// Overwolf's game id (Dota 2: 7314, Counter-Strike 2: 22730).
     pub game_id: u32,
     /// The worst state of the supported features.
     pub state: u8,
@@ -68,45 +67,53 @@ pub struct HealthReport {
     pub features: Vec<FeatureHealth>,
 }
 
-const NO_DATA: &str = "no game data yet: is gamestate_integration_wardcast.cfg installed and -gamestateintegration set?";
 const STALE: &str = "no game data for 30 s during a match";
-const STOPPED: &str = "the game stopped sending data (is Dota 2 running?)";
 const LOST: &str =
     "the game stopped sending data during a match (closed or crashed?): red until data comes back";
 
-/// Whether a feature is produced with these settings (`chat` is opt-in).
-pub fn support(spec: &FeatureSpec, config: &EngineConfig) -> Support {
-    match spec.support {
-        Support::Unsupported(why) if why == CHAT_OPT_IN && config.allow_chat => Support::Supported,
-        other => other,
-    }
+/// What a game tells [`report`] about itself.
+pub struct Basis<'a> {
+    /// Overwolf's game id.
+    pub game_id: u32,
+    /// Why there is no data before the first body (what to check in the
+    /// game's set-up).
+    pub no_data: &'a str,
+    /// Why there is no data once the game stopped sending outside a match.
+    pub stopped: &'a str,
+    /// Its catalogue.
+    pub catalogue: &'a [FeatureSpec],
+    /// The mode of the last snapshot, `None` before the first one.
+    pub mode: Option<Mode>,
+    /// Whether a feature is produced with the engine's settings (some are opt-in).
+    pub support: &'a dyn Fn(&FeatureSpec) -> Support,
+    /// Why a feature's or key's source fields are missing from the last
+    /// snapshot (`feature`, event name or info key), if they are.
+    pub missing: &'a dyn Fn(&str, &str) -> Option<&'static str>,
 }
 
-/// Builds the report from the last snapshot and whether data is arriving.
-pub fn report(
-    last: Option<&GameState>,
-    freshness: Freshness,
-    config: &EngineConfig,
-) -> HealthReport {
-    let mode = last.map_or(Mode::Idle, GameState::mode);
+/// Builds the report from what a game says of its last snapshot and whether
+/// data is arriving.
+pub fn report(basis: &Basis<'_>, freshness: Freshness) -> HealthReport {
+    let (no_data, stopped) = (basis.no_data, basis.stopped);
     let verdict = |feature: &str, key: &str| -> (u8, Option<String>) {
-        match (freshness, last) {
-            (Freshness::NeverSeen, _) => (2, Some(NO_DATA.into())),
+        match (freshness, basis.mode) {
+            (Freshness::NeverSeen, _) => (2, Some(no_data.into())),
             (Freshness::Lost, _) => (3, Some(LOST.into())),
-            (Freshness::Stale, None) => (2, Some(STOPPED.into())),
-            (_, None) => (2, Some(NO_DATA.into())),
-            (Freshness::Stale, Some(_)) if mode != Mode::Idle => (3, Some(STALE.into())),
-            (_, Some(_)) if mode == Mode::Idle => (1, None),
-            (_, Some(state)) => match missing(feature, key, state, mode) {
+            (Freshness::Stale, None) => (2, Some(stopped.into())),
+            (_, None) => (2, Some(no_data.into())),
+            (Freshness::Stale, Some(mode)) if mode != Mode::Idle => (3, Some(STALE.into())),
+            (_, Some(Mode::Idle)) => (1, None),
+            (_, Some(_)) => match (basis.missing)(feature, key) {
                 Some(why) => (2, Some(why.into())),
                 None => (1, None),
             },
         }
     };
-    let features: Vec<FeatureHealth> = CATALOGUE
+    let features: Vec<FeatureHealth> = basis
+        .catalogue
         .iter()
         .map(|spec| {
-            let feature_support = support(spec, config);
+            let feature_support = (basis.support)(spec);
             let mut keys = Vec::new();
             for event in spec.events {
                 let (state, reason) = match feature_support {
@@ -136,123 +143,21 @@ pub fn report(
                     reason,
                 });
             }
-            let state = keys
-                .iter()
-                .map(|k| k.state)
-                .filter(|s| *s != 0)
-                .max()
-                .unwrap_or(0);
             FeatureHealth {
                 name: spec.name,
-                state,
+                state: worst(keys.iter().map(|k| k.state)),
                 keys,
             }
         })
         .collect();
-    let state = features
-        .iter()
-        .map(|f| f.state)
-        .filter(|s| *s != 0)
-        .max()
-        .unwrap_or(0);
     HealthReport {
-        game_id: 7314,
-        state,
+        game_id: basis.game_id,
+        state: worst(features.iter().map(|f| f.state)),
         features,
     }
 }
 
-/// Why a feature's source fields are missing from a snapshot in a match, if they are.
-fn missing(feature: &str, key: &str, state: &GameState, mode: Mode) -> Option<&'static str> {
-    let spectating = mode == Mode::Spectating;
-    let map = state.map.as_ref();
-    let all = players(state, mode);
-    let any = |f: &dyn Fn(&crate::players::PlayerView<'_>) -> bool| all.iter().any(f);
-    let events = state.events.is_some();
-    let stats = any(&|p| {
-        p.player
-            .is_some_and(|p| p.kills.is_some() || p.gold.is_some())
-    });
-    const NO_STATS: &str = "no player statistics: enable \"player\" in the cfg";
-    const NO_EVENTS: &str = "no events section: enable \"events\" in the cfg";
-    match feature {
-        "kill" | "assist" | "death" | "cs" | "xpm" | "gpm" | "gold" => (!stats).then_some(NO_STATS),
-        "hero_leveled_up"
-        | "hero_respawned"
-        | "hero_buyback_info_changed"
-        | "hero_boughtback"
-        | "hero_health_mana_info"
-        | "hero_status_effect_changed"
-        | "hero_attributes_skilled" => (!any(&|p| p.hero.is_some_and(|h| h.level.is_some())))
-            .then_some(
-                "no hero state yet: it arrives once the hero spawns (enable \"hero\" in the cfg)",
-            ),
-        f if f.starts_with("hero_ability_") => (!any(&|p| p.abilities.is_some())).then_some(
-            "no abilities yet: they arrive once the hero spawns (enable \"abilities\" in the cfg)",
-        ),
-        f if f.starts_with("hero_item_") => (!any(&|p| p.items.is_some())).then_some(
-            "no items yet: they arrive once the hero spawns (enable \"items\" in the cfg)",
-        ),
-        "ward_purchase_cooldown_changed" => {
-            let present = map.is_some_and(|m| {
-                m.ward_purchase_cooldown.is_some() || m.radiant_ward_purchase_cooldown.is_some()
-            });
-            (!present).then_some("the map has no ward purchase cooldown yet")
-        }
-        "match_info" if key == "team_score" => map
-            .is_none_or(|m| m.radiant_score.is_none())
-            .then_some("this game build sends no team scores"),
-        "roster" if key == "players" => {
-            (!spectating).then_some("player mode: only the local player is known")
-        }
-        "roster" => {
-            let drafted = state
-                .draft
-                .as_ref()
-                .is_some_and(|d| d.rest.contains_key("team2"));
-            (!drafted)
-                .then_some("no draft: only spectator and Captains Mode views send picks and bans")
-        }
-        "me" => (spectating && me(&all).is_none()).then_some("spectator mode: no hero is selected"),
-        "scoreboard" => {
-            if key == "me" && spectating {
-                Some("spectator mode: the board is in scoreboard.player_0 to player_9")
-            } else if key != "me" && !spectating {
-                Some("player mode: GSI sends only the local player, in scoreboard.me")
-            } else {
-                (!stats).then_some(NO_STATS)
-            }
-        }
-        "damage" => (!spectating).then_some("player mode: GSI sends damage only when spectating"),
-        "roshan" if key == "state" || key == "state_end_seconds" => map
-            .is_none_or(|m| m.roshan_state.is_none())
-            .then_some("player mode: GSI sends Roshan's state only when spectating"),
-        "courier" => {
-            if !spectating {
-                Some("player mode: courier kills are sent only when spectating")
-            } else {
-                (!events).then_some(NO_EVENTS)
-            }
-        }
-        "roshan" | "bounty_rune" | "tip" | "kill_feed" | "chat" => (!events).then_some(NO_EVENTS),
-        "buildings" => match &state.buildings {
-            None => Some("no buildings section: enable \"buildings\" in the cfg"),
-            // Player mode: the game sends only the local player's team.
-            Some(sides) if matches!(key, "radiant" | "dire") && !sides.contains_key(key) => {
-                Some(if spectating {
-                    "this side's buildings are missing from the buildings section"
-                } else {
-                    "player mode: GSI sends only your own team's buildings"
-                })
-            }
-            Some(_) => None,
-        },
-        "pause" => map
-            .is_none_or(|m| m.paused.is_none())
-            .then_some("the map has no pause state"),
-        "win_chance" => map
-            .is_none_or(|m| m.radiant_win_chance.is_none())
-            .then_some("player mode: the win chance is sent only when spectating"),
-        _ => None,
-    }
+/// The worst of supported states (0, unsupported, counts for nothing).
+fn worst(states: impl Iterator<Item = u8>) -> u8 {
+    states.filter(|s| *s != 0).max().unwrap_or(0)
 }

@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-use crate::model::ParseError;
+use crate::body::ParseError;
 
 /// Why a GSI body was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

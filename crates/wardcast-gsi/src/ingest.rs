@@ -24,8 +24,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::time::Instant;
 
-use crate::model::{self, GameState};
-use crate::Error;
+use crate::{Error, ParseError, Parsed};
 
 /// Settings of the GSI endpoint.
 #[derive(Debug, Clone)]
@@ -59,11 +58,11 @@ impl Default for IngestConfig {
     }
 }
 
-/// One accepted GSI body, parsed.
-#[derive(Debug, Clone)]
+/// One accepted GSI body, parsed by its game's model.
+#[derive(Debug)]
 pub struct Snapshot {
-    /// The parsed body.
-    pub state: GameState,
+    /// The parsed body (the sink's [`SnapshotSink::parse`] chose the model).
+    pub parsed: Parsed,
     /// The body exactly as received, for recording.
     pub body: Bytes,
     /// When the body was received (monotonic).
@@ -128,6 +127,14 @@ pub trait SnapshotSink: Send + Sync + 'static {
     /// Takes a snapshot of `source` (named by the path, `POST /gsi/<source>`;
     /// `None` for `POST /gsi` and `POST /`), or says why not.
     fn offer(&self, source: Option<&str>, offered: Offered) -> Result<(), Error>;
+
+    /// Parses a body posted for `source` with the model of the game that
+    /// sent it (told by [`crate::app_id`], or by what the source is). The
+    /// default knows no game: the body as a plain JSON object.
+    fn parse(&self, source: Option<&str>, body: &[u8]) -> Result<Parsed, ParseError> {
+        let _ = source;
+        Parsed::json(body)
+    }
 }
 
 /// One bounded channel for every source.
@@ -236,7 +243,7 @@ impl Ingest {
                 return Err(if too_large {
                     Error::TooLarge { limit }
                 } else {
-                    Error::Parse(model::ParseError {
+                    Error::Parse(ParseError {
                         path: String::new(),
                         message: format!("the body could not be read: {e}"),
                     })
@@ -268,16 +275,19 @@ impl Ingest {
         body: Bytes,
         received_at: Instant,
     ) -> Result<Option<(Duration, StoredReceiver)>, Error> {
-        let state = model::parse(&body).map_err(Error::Parse)?;
+        let parsed = self
+            .sink
+            .parse(source.as_deref(), &body)
+            .map_err(Error::Parse)?;
         if let Some(expected) = &self.config.token {
-            let given = state.auth.as_ref().and_then(|a| a.token.as_deref());
+            let given = parsed.token();
             if given != Some(expected.as_str()) {
                 self.warn_wrong_token(given.is_some());
                 return Err(Error::Unauthorized);
             }
         }
         let snapshot = Snapshot {
-            state,
+            parsed,
             body,
             received_at,
         };

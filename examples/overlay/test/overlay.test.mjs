@@ -17,8 +17,8 @@ after(stopAll);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OVERLAY = join(HERE, "..");
-const CASES = join(REPO, "crates/wardcast-engine/tests/cases");
-const SEQUENCES = join(REPO, "crates/wardcast-engine/tests/sequences");
+const CASES = join(REPO, "games/dota2/tests/cases");
+const SEQUENCES = join(REPO, "games/dota2/tests/sequences");
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
 const NONE = OverlayState.NONE;
 

@@ -107,8 +107,8 @@ test("title: no connection, no game or no data is a dash; 0 is ready; else m:ss"
   assert.equal(Buyback.title(s, 0), "BB\n\u2014", "connected, no game");
   Buyback.applyInfo(s, { game: { game_state: "playing" } }, 0);
   assert.equal(Buyback.title(s, 0), "BB\n\u2014", "in a game, no buyback data yet");
-  // A real event: crates/wardcast-engine/tests/cases/hero_buyback_info_every_4s.
-  const every4s = readJson(join(REPO, "crates/wardcast-engine/tests/cases/hero_buyback_info_every_4s/expected.json")).events.find((e) => e.name === "hero_buyback_info_changed");
+  // A real event: games/dota2/tests/cases/hero_buyback_info_every_4s.
+  const every4s = readJson(join(REPO, "games/dota2/tests/cases/hero_buyback_info_every_4s/expected.json")).events.find((e) => e.name === "hero_buyback_info_changed");
   assert.equal(every4s.data.buyback_cooldown, 0);
   Buyback.applyEvent(s, every4s.name, every4s.data, 0);
   assert.equal(Buyback.title(s, 0), "BB\nready");
@@ -120,8 +120,8 @@ test("title: no connection, no game or no data is a dash; 0 is ready; else m:ss"
 test("countdown: each second from the last cooldown value, down to ready", () => {
   const t0 = 1_000_000;
   const s = playing(t0);
-  // crates/wardcast-engine/tests/cases/hero_buyback_cooldown_ticking: cooldown 299.
-  const ticking = readJson(join(REPO, "crates/wardcast-engine/tests/cases/hero_buyback_cooldown_ticking/expected.json")).events.find((e) => e.name === "hero_buyback_info_changed");
+  // games/dota2/tests/cases/hero_buyback_cooldown_ticking: cooldown 299.
+  const ticking = readJson(join(REPO, "games/dota2/tests/cases/hero_buyback_cooldown_ticking/expected.json")).events.find((e) => e.name === "hero_buyback_info_changed");
   Buyback.applyEvent(s, ticking.name, ticking.data, t0);
   assert.equal(Buyback.title(s, t0), "BB\n4:59");
   assert.equal(Buyback.title(s, t0 + 999), "BB\n4:59");
@@ -163,7 +163,7 @@ test("leaving the match forgets the cooldown", () => {
 test("spectating (40 real bodies): the followed hero's buyback, not the last player's", () => {
   const s = Buyback.create();
   Buyback.setConnection(s, "open");
-  const outputs = readJson(join(REPO, "crates/wardcast-engine/tests/sequences/spectator_10players_40.expected.json"));
+  const outputs = readJson(join(REPO, "games/dota2/tests/sequences/spectator_10players_40.expected.json"));
   outputs.forEach((out, i) => {
     for (const x of out.info) Buyback.applyInfo(s, { [x.category]: { [x.key]: x.value } }, i * 1000);
     for (const e of out.events) Buyback.applyEvent(s, e.name, e.data, i * 1000);
@@ -356,7 +356,7 @@ test("plugin: registers, reads the URL setting, and titles the key from a real b
   assert.ok(!sd.messages.slice(firstAt).some((m) => m.event === "setTitle" && m.context === "KEY1"), "KEY1 gets nothing after willDisappear");
 
   // The game closes: a real "back to the menu" body.
-  await broker.post(readJson(join(REPO, "crates/wardcast-engine/tests/cases/game_state_changed_playing_to_idle/next.json")));
+  await broker.post(readJson(join(REPO, "games/dota2/tests/cases/game_state_changed_playing_to_idle/next.json")));
   await sd.title("KEY2", "BB\n\u2014");
   await stop(plugin);
   assert.doesNotMatch(plugin.log(), /ERROR|WARN /, plugin.log());

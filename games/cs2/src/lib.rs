@@ -12,8 +12,10 @@
 
 pub mod catalogue;
 pub mod engine;
+mod game;
 pub mod model;
 
 pub use catalogue::CATALOGUE;
 pub use engine::Engine;
+pub use game::{Cs2, CLASS_ID, GAME};
 pub use model::{parse, GameState, Mode, APP_ID};

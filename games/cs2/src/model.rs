@@ -39,7 +39,7 @@ pub struct GameState {
     /// Spectator / GOTV: grenades in flight or burning, keyed by entity id.
     pub grenades: Option<BTreeMap<String, Grenade>>,
     /// Echo of the cfg `auth` block.
-    pub auth: Option<wardcast_gsi::model::Auth>,
+    pub auth: Option<wardcast_gsi::Auth>,
     /// Old values of the leaves that changed since the previous body (a hint only).
     pub previously: Option<serde_json::Value>,
     /// Paths that appeared since the previous body (a hint only).

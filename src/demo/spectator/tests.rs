@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use wardcast_engine::{Engine, CATALOGUE};
+use wardcast_dota2::{Engine, CATALOGUE};
 use wardcast_gsi::Mode;
 
 use super::*;
@@ -87,7 +87,7 @@ fn every_body_parses_and_is_a_spectator_body() {
                 1_700_000_000 + i as i64
             );
             let bytes = serde_json::to_vec(&post.body).unwrap_or_default();
-            let parsed = wardcast_gsi::parse(&bytes);
+            let parsed = wardcast_dota2::parse(&bytes);
             let Ok(gsi) = parsed else {
                 panic!("seed {seed} post {i}: {parsed:?}");
             };
@@ -542,7 +542,7 @@ fn run_engine(posts: &[DemoPost]) -> Seen {
     let mut seen = Seen::default();
     for (n, post) in posts.iter().enumerate() {
         let bytes = serde_json::to_vec(&post.body).unwrap_or_default();
-        let parsed = wardcast_gsi::parse(&bytes);
+        let parsed = wardcast_dota2::parse(&bytes);
         let Ok(gsi) = parsed else {
             panic!("post {n}: {parsed:?}");
         };

@@ -1,8 +1,8 @@
 //! Each player's items: `hero_item_cooldown_changed`, `hero_item_changed`,
 //! `hero_item_used`, `hero_item_consumed` and `hero_item_charged`.
 
+use crate::model::Item;
 use serde_json::{json, Value};
-use wardcast_gsi::model::Item;
 
 use crate::players::PlayerView;
 use crate::Sink;

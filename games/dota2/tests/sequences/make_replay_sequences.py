@@ -6,7 +6,7 @@ Every body is a real spectator body of that capture (pro match 6081890096,
 a tower's health and the `events` window, whose entries use the fields real
 bodies carry (see ../../../../protocol/features.md, "The events window").
 
-    python3 crates/wardcast-engine/tests/sequences/make_replay_sequences.py
+    python3 crates/wardcast-dota2/tests/sequences/make_replay_sequences.py
 
 writes:
 - spectator_events_repeated_copies.json: one bounty rune entry arriving once,
@@ -20,7 +20,7 @@ writes:
 - replay_seek_forward_10min.json: a jump of 10 minutes ahead (counters up,
   items bought, a tower down, the window full of history), then one more
   second with a kill and a bounty rune.
-Run UPDATE_EXPECT=1 cargo test -p wardcast-engine to refresh their
+Run UPDATE_EXPECT=1 cargo test -p wardcast-dota2 to refresh their
 .expected.json files; engine_cases.rs checks their events by hand as well.
 """
 

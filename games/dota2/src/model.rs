@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+pub use wardcast_gsi::{Auth, Mode, ParseError};
 
 /// A whole GSI POST body.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -311,14 +312,6 @@ pub struct GsiEvent {
     pub rest: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The `auth` echo of the cfg's `auth` block.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(default)]
-pub struct Auth {
-    /// The shared token.
-    pub token: Option<String>,
-}
-
 /// A slot map such as `abilities` or `items`.
 ///
 /// Player mode: `{"ability0": {...}}`. Spectator mode: `{"team2": {"player0": {"ability0": {...}}}}`.
@@ -386,29 +379,6 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D
     })
 }
 
-/// How the game client is being used, judged from the body's shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// No match is loaded: menu heartbeats.
-    Idle,
-    /// The local player is in a match.
-    Playing,
-    /// The client is spectating, observing or watching a replay.
-    Spectating,
-}
-
-impl Mode {
-    /// The Overwolf name of the mode: `idle`, `playing` or `spectating`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Idle => "idle",
-            Mode::Playing => "playing",
-            Mode::Spectating => "spectating",
-        }
-    }
-}
-
 impl GameState {
     /// The client mode: spectating when the map has team ward cooldowns or the
     /// player section is nested by team; playing when a map is loaded and the
@@ -446,52 +416,7 @@ impl GameState {
     }
 }
 
-/// Why a body could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// The JSON path where parsing failed, such as `player.kills`.
-    pub path: String,
-    /// What was wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.path.is_empty() || self.path == "." {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "at {}: {}", self.path, self.message)
-        }
-    }
-}
-
-impl std::error::Error for ParseError {}
-
-/// Parses a GSI body, reporting the JSON path of the first error.
+/// Parses a Dota 2 GSI body, reporting the JSON path of the first error.
 pub fn parse(body: &[u8]) -> Result<GameState, ParseError> {
-    // The fast path parses without tracking the path; only a body that fails
-    // is parsed again with `serde_path_to_error`, to say where it failed.
-    match serde_json::from_slice(body) {
-        Ok(state) => Ok(state),
-        Err(plain) => Err(locate(body).unwrap_or_else(|| ParseError {
-            path: String::new(),
-            message: plain.to_string(),
-        })),
-    }
-}
-
-/// Where and why `body` fails to parse, or `None` if it parses after all.
-fn locate(body: &[u8]) -> Option<ParseError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, GameState>(&mut de) {
-        Err(e) => Some(ParseError {
-            path: e.path().to_string(),
-            message: e.inner().to_string(),
-        }),
-        // Trailing bytes after the object are an error, as in `serde_json::from_slice`.
-        Ok(_) => de.end().err().map(|e| ParseError {
-            path: String::new(),
-            message: e.to_string(),
-        }),
-    }
+    wardcast_gsi::parse_as(body)
 }

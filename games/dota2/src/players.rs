@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use wardcast_gsi::model::{Ability, Hero, Item, Player, Slots};
-use wardcast_gsi::{GameState, Mode};
+use crate::model::{Ability, Hero, Item, Player, Slots};
+use crate::model::{GameState, Mode};
 
 /// One player's sections in one snapshot.
 #[derive(Debug, Clone, Copy)]

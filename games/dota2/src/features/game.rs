@@ -1,8 +1,8 @@
 //! Game and match state: `game_state_changed`, `match_state_changed`,
 //! `match_ended`, and the `game` info category.
 
+use crate::model::Mode;
 use serde_json::{json, Map, Value};
-use wardcast_gsi::Mode;
 
 use crate::{Sink, Step};
 

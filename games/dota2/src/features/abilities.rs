@@ -1,8 +1,8 @@
 //! Each player's abilities: `hero_ability_skilled`, `hero_ability_used`,
 //! `hero_ability_cooldown_changed` and `hero_ability_changed`.
 
+use crate::model::Ability;
 use serde_json::{json, Value};
-use wardcast_gsi::model::Ability;
 
 use crate::players::PlayerView;
 use crate::Sink;

@@ -1,8 +1,8 @@
 //! Each player's cumulative counters: `kill` (with multi-kill labels),
 //! `assist`, `death`, `cs`, `gold`, `xpm` and `gpm`.
 
+use crate::model::Player;
 use serde_json::json;
-use wardcast_gsi::model::Player;
 
 use super::{changed, increase};
 use crate::players::PlayerView;

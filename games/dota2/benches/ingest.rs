@@ -4,23 +4,23 @@
 //! each group times, per snapshot:
 //!
 //! - `parse_floor`: `serde_json::from_slice::<serde_json::Value>`, the parse floor;
-//! - `parse`: `wardcast_gsi::parse` into the typed model;
+//! - `parse`: `wardcast_dota2::parse` into the typed model;
 //! - `process`: `Engine::process` alone (the parsed snapshot is cloned outside
 //!   the timed part);
-//! - `parse_process`: `wardcast_gsi::parse` + `Engine::process`, what the broker
+//! - `parse_process`: `wardcast_dota2::parse` + `Engine::process`, what the broker
 //!   does per POST before publishing. The target is at most 2× `parse_floor`.
 //!
 //! The bodies alternate between two consecutive snapshots of the same match
 //! (`benches/fixtures/*_a.json` then `*_b.json`), so every step the engine diffs
 //! real changes: the clock moves a second, counters, cooldowns and health change.
 //!
-//! Run: `cargo bench -p wardcast-engine --bench ingest`.
+//! Run: `cargo bench -p wardcast-dota2 --bench ingest`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput};
-use wardcast_engine::{Engine, EngineConfig};
+use wardcast_dota2::{Engine, EngineConfig};
 
 /// Two consecutive bodies of one match, as the game posts them (tab-indented).
 struct Pair {
@@ -50,7 +50,7 @@ const PAIRS: [Pair; 2] = [
 fn warm_engine(pair: &Pair) -> Engine {
     let mut engine = Engine::new(EngineConfig::default()).expect("default config is valid");
     for body in pair.bodies.iter().chain(pair.bodies.iter()) {
-        let state = wardcast_gsi::parse(body).expect("fixture parses");
+        let state = wardcast_dota2::parse(body).expect("fixture parses");
         black_box(engine.process(state));
     }
     engine
@@ -74,13 +74,13 @@ fn ingest(c: &mut Criterion) {
         group.bench_function("parse", |b| {
             b.iter(|| {
                 i += 1;
-                black_box(wardcast_gsi::parse(black_box(pair.bodies[i & 1])))
+                black_box(wardcast_dota2::parse(black_box(pair.bodies[i & 1])))
             })
         });
 
         let parsed = [
-            wardcast_gsi::parse(pair.bodies[0]).expect("fixture parses"),
-            wardcast_gsi::parse(pair.bodies[1]).expect("fixture parses"),
+            wardcast_dota2::parse(pair.bodies[0]).expect("fixture parses"),
+            wardcast_dota2::parse(pair.bodies[1]).expect("fixture parses"),
         ];
         let mut engine = warm_engine(pair);
         let mut i = 0usize;
@@ -101,7 +101,7 @@ fn ingest(c: &mut Criterion) {
             b.iter(|| {
                 i += 1;
                 let state =
-                    wardcast_gsi::parse(black_box(pair.bodies[i & 1])).expect("fixture parses");
+                    wardcast_dota2::parse(black_box(pair.bodies[i & 1])).expect("fixture parses");
                 black_box(engine.process(state))
             })
         });

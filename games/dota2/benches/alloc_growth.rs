@@ -14,7 +14,7 @@
 //! (alternating), and the 40-body spectator sequence of
 //! `tests/sequences/spectator_10players_40.json` cycled.
 //!
-//! Run: `cargo bench -p wardcast-engine --bench alloc_growth`.
+//! Run: `cargo bench -p wardcast-dota2 --bench alloc_growth`.
 
 use std::alloc::System;
 use std::hint::black_box;
@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-use wardcast_engine::{Engine, EngineConfig};
+use wardcast_dota2::{Engine, EngineConfig};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -92,7 +92,7 @@ fn run(templates: &[Value]) -> (i64, i64) {
     let mut at_1k = 0;
     for k in 0..SNAPSHOTS {
         let body = body_at(templates, k);
-        let state = wardcast_gsi::parse(&body).expect("stream body parses");
+        let state = wardcast_dota2::parse(&body).expect("stream body parses");
         drop(body);
         black_box(engine.process(state));
         if k + 1 == 1_000 {

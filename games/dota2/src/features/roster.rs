@@ -4,8 +4,8 @@
 //! the local player and has an empty draft. GSI has no roles or ranks, so those
 //! fields of Overwolf's player objects are left out.
 
+use crate::model::Mode;
 use serde_json::{json, Map, Value};
-use wardcast_gsi::Mode;
 
 use crate::{Sink, Step};
 

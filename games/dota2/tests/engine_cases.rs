@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use pretty_assertions::assert_eq;
 use serde_json::Value;
-use wardcast_engine::{Engine, EngineConfig};
+use wardcast_dota2::{Engine, EngineConfig};
 
 fn read_json(path: &Path) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
@@ -47,7 +47,7 @@ fn engine_for(dir: &Path) -> Engine {
 
 fn step(engine: &mut Engine, body: Value) -> Value {
     let text = serde_json::to_vec(&body).expect("serialize body");
-    let state = wardcast_gsi::parse(&text).expect("fixture parses");
+    let state = wardcast_dota2::parse(&text).expect("fixture parses");
     serde_json::to_value(engine.process(state)).expect("serialize output")
 }
 

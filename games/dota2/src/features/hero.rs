@@ -2,8 +2,8 @@
 //! `hero_buyback_info_changed`, `hero_boughtback`, `hero_health_mana_info`,
 //! `hero_status_effect_changed` and `hero_attributes_skilled`.
 
+use crate::model::Hero;
 use serde_json::{json, Value};
-use wardcast_gsi::model::Hero;
 
 use super::increase;
 use crate::players::PlayerView;

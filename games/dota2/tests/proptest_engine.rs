@@ -2,7 +2,7 @@
 //!
 //! Bodies are built as JSON (player mode, spectator mode with `team2.player0..4`
 //! / `team3.player5..9`, and menu idle), serialized, parsed with
-//! `wardcast_gsi::parse` as the ingest does, and fed to one `Engine`.
+//! `wardcast_dota2::parse` as the ingest does, and fed to one `Engine`.
 //!
 //! Checked for every sequence: the engine never panics; every output
 //! serializes; every event and info key is in `CATALOGUE`; and per player (the
@@ -26,8 +26,8 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm};
 use serde_json::{json, Map, Value};
-use wardcast_engine::{Engine, EngineConfig, Output, CATALOGUE};
-use wardcast_gsi::{GameState, Mode};
+use wardcast_dota2::model::{GameState, Mode};
+use wardcast_dota2::{Engine, EngineConfig, Output, CATALOGUE};
 
 const CASES: u32 = 256;
 
@@ -614,7 +614,7 @@ fn run_sequence(bodies: &[Value], realistic: bool) -> Result<(), TestCaseError> 
     let mut last_match: Option<Option<String>> = None;
     for (step, body) in bodies.iter().enumerate() {
         let bytes = serde_json::to_vec(body).expect("serialize body");
-        let state = wardcast_gsi::parse(&bytes)
+        let state = wardcast_dota2::parse(&bytes)
             .map_err(|e| TestCaseError::fail(format!("body {step} does not parse: {e}")))?;
         let idle = state.mode() == Mode::Idle;
         let ids = state.map.as_ref().map(|m| m.matchid.clone());
@@ -750,7 +750,7 @@ fn generators_cover_every_mode_and_the_key_events() {
         })
         .expect("valid config");
         for (s, body) in steps.iter().zip(bodies(&steps, true)) {
-            let state = wardcast_gsi::parse(&serde_json::to_vec(&body).expect("serialize"))
+            let state = wardcast_dota2::parse(&serde_json::to_vec(&body).expect("serialize"))
                 .expect("generated body parses");
             let mode = state.mode();
             let want = match s.kind {

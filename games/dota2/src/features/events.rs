@@ -14,8 +14,8 @@
 //!
 //! New entries are emitted oldest first.
 
+use crate::model::GsiEvent;
 use serde_json::{Map, Value};
-use wardcast_gsi::model::GsiEvent;
 
 use crate::{Sink, Step};
 

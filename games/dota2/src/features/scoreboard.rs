@@ -9,9 +9,9 @@
 //! second (the game clock or the body's timestamp moving on) and at once when
 //! kills, deaths, assists, level, alive or items change.
 
+use crate::model::Mode;
+use crate::model::Player;
 use serde_json::{Map, Value};
-use wardcast_gsi::model::Player;
-use wardcast_gsi::Mode;
 
 use crate::players::PlayerView;
 use crate::{Sink, Step};
