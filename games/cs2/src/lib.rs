@@ -12,6 +12,7 @@
 
 pub mod catalogue;
 pub mod engine;
+pub mod legacy;
 pub mod model;
 
 pub use catalogue::CATALOGUE;

@@ -32,10 +32,11 @@ fn the_real_capture_gives_the_reviewed_events() {
             .info
             .iter()
             .filter(|c| {
-                matches!(
-                    c.key,
-                    "game_phase" | "round_phase" | "score" | "round_number" | "match_outcome"
-                )
+                c.feature == "match_info"
+                    && matches!(
+                        c.key,
+                        "game_phase" | "round_phase" | "score" | "round_number" | "match_outcome"
+                    )
             })
             .map(|c| json!([c.key, c.value]))
             .collect();
