@@ -1,6 +1,8 @@
 //! The CS2 feature engine: consecutive GSI snapshots in, Overwolf's CS2
-//! (game id 22730) events and info updates out. Pure: no IO, no clock; the
-//! same bodies give the same output.
+//! (game id 22730) events and info updates out, and beside them the legacy
+//! CS:GO (7764) features and the spectator additions ([`crate::legacy`]),
+//! which follow the same round and match boundaries. Pure: no IO, no clock;
+//! the same bodies give the same output.
 //!
 //! The rules, from what real captures show (`tests/fixtures/`):
 //! - Every player-mode event is about the local player only: the `player`
