@@ -1,6 +1,14 @@
-//! The Overwolf Counter-Strike 2 feature catalogue (game id 22730): every
-//! feature and info key Overwolf documents, each either produced from GSI or
-//! listed as unsupported with the reason.
+//! The Counter-Strike 2 feature catalogue: Overwolf's CS2 features (game id
+//! 22730) first, then the legacy CS:GO features (game id 7764) whose names
+//! do not collide with a CS2 one, then Wardcast's spectator additions. Every
+//! feature and info key is either produced from GSI or listed as
+//! unsupported with the reason.
+//!
+//! Collision rule: `gep_internal` and `match_info` are names of both games;
+//! the CS2 features keep them, unchanged. The CS:GO `match_info` keys
+//! `pseudo_match_id`, `game_mode` and `match_outcome` are the CS2 feature's
+//! own; its `phase` is CS2's `live_data` `game_phase`; its `server_info` is
+//! not in GSI.
 
 use wardcast_engine::{key, no_key, FeatureSpec, InfoSpec, Support};
 
@@ -41,7 +49,69 @@ const MATCH_INFO_KEYS: &[InfoSpec] = &[
     ),
 ];
 
-/// Every CS2 feature, in Overwolf's documentation order.
+/// A legacy CS:GO (7764) feature Wardcast produces.
+const fn csgo(
+    name: &'static str,
+    events: &'static [&'static str],
+    info: &'static [InfoSpec],
+) -> FeatureSpec {
+    FeatureSpec {
+        name,
+        events,
+        info,
+        support: Support::Supported,
+        overwolf: true,
+    }
+}
+
+/// A Wardcast addition.
+const fn extra(
+    name: &'static str,
+    events: &'static [&'static str],
+    info: &'static [InfoSpec],
+) -> FeatureSpec {
+    FeatureSpec {
+        name,
+        events,
+        info,
+        support: Support::Supported,
+        overwolf: false,
+    }
+}
+
+const SCOREBOARD_KEYS: &[InfoSpec] = &[
+    key("game_info", "scoreboard_0"),
+    key("game_info", "scoreboard_1"),
+    key("game_info", "scoreboard_2"),
+    key("game_info", "scoreboard_3"),
+    key("game_info", "scoreboard_4"),
+    key("game_info", "scoreboard_5"),
+    key("game_info", "scoreboard_6"),
+    key("game_info", "scoreboard_7"),
+    key("game_info", "scoreboard_8"),
+    key("game_info", "scoreboard_9"),
+    // Fields of Overwolf's scoreboard entries, not keys of their own: listed
+    // so that their absence is stated, not silent.
+    no_key(
+        "game_info",
+        "scoreboard_xx.adr",
+        "GSI has no damage totals; a spectator's round_totaldmg is zeroed on death, so an average would be wrong",
+    ),
+    no_key(
+        "game_info",
+        "scoreboard_xx.ud",
+        "GSI has no utility damage",
+    ),
+    no_key(
+        "game_info",
+        "scoreboard_xx.ef",
+        "GSI has no enemies-flashed count",
+    ),
+    no_key("game_info", "scoreboard_xx.ping", "GSI has no ping"),
+];
+
+/// Every CS2 feature: Overwolf's CS2 ones in its documentation order, the
+/// legacy CS:GO ones in theirs, then Wardcast's additions.
 pub const CATALOGUE: &[FeatureSpec] = &[
     FeatureSpec {
         name: "gep_internal",
@@ -63,6 +133,7 @@ pub const CATALOGUE: &[FeatureSpec] = &[
             "assist",
             "round_start",
             "round_end",
+            "kill_feed",
         ],
         info: MATCH_INFO_KEYS,
         support: Support::Supported,
@@ -82,4 +153,123 @@ pub const CATALOGUE: &[FeatureSpec] = &[
         support: Support::Supported,
         overwolf: true,
     },
+    csgo("kill", &["kill"], &[]),
+    csgo("death", &["death"], &[]),
+    csgo("assist", &["assist"], &[]),
+    csgo("headshot", &["headshot"], &[]),
+    csgo("round_start", &["round_start"], &[]),
+    csgo("match_start", &["match_start"], &[]),
+    csgo("match_end", &["match_end"], &[]),
+    csgo("team_round_win", &["team_round_win"], &[]),
+    csgo("bomb_planted", &["bomb_planted"], &[]),
+    csgo("bomb_change", &["bomb_change"], &[]),
+    csgo("reloading", &["reloading"], &[]),
+    csgo("fired", &["fired"], &[]),
+    csgo("weapon_change", &["weapon_change"], &[]),
+    csgo("weapon_acquired", &["weapon_acquired"], &[]),
+    csgo(
+        "info",
+        &[],
+        &[
+            key("player", "totalKills"),
+            key("player", "totalDeaths"),
+            key("player", "totalMvps"),
+            key("player", "score"),
+            key("player", "team"),
+            key("player", "steamid"),
+            key("round", "map"),
+            key("round", "mode"),
+            key("round", "numOfRound"),
+            key("round", "phase"),
+            key("scene", "scene"),
+        ],
+    ),
+    csgo(
+        "roster",
+        &[],
+        &[
+            no_key(
+                "roster",
+                "lobby",
+                "the lobby is the game's menus and Game Coordinator; GSI starts only once a map loads",
+            ),
+            key("roster", "match"),
+        ],
+    ),
+    csgo("player_activity_change", &["player_activity_change"], &[]),
+    csgo("team_set", &["team_set"], &[]),
+    csgo("match_score", &["score"], &[]),
+    FeatureSpec {
+        name: "replay",
+        events: &[],
+        info: &[no_key(
+            "replay",
+            "replay_list",
+            "the replays of the Steam profile are not in GSI",
+        )],
+        support: Support::Unsupported("the replays of the Steam profile are not in GSI"),
+        overwolf: true,
+    },
+    FeatureSpec {
+        name: "counters",
+        events: &[],
+        info: &[no_key("performance", "ping", "GSI has no ping")],
+        support: Support::Unsupported("GSI has no ping"),
+        overwolf: true,
+    },
+    csgo("mvp", &["mvp"], &[]),
+    csgo("scoreboard", &[], SCOREBOARD_KEYS),
+    csgo("kill_feed", &["kill_feed"], &[]),
+    extra(
+        "bomb",
+        &[],
+        &[
+            key("bomb", "state"),
+            key("bomb", "countdown"),
+            key("bomb", "player"),
+        ],
+    ),
+    extra(
+        "phase_countdowns",
+        &[],
+        &[
+            key("phase_countdowns", "phase"),
+            key("phase_countdowns", "phase_ends_in"),
+        ],
+    ),
 ];
+
+/// Looks a feature up by name.
+pub fn find(name: &str) -> Option<&'static FeatureSpec> {
+    CATALOGUE.iter().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_reasons_present() {
+        let mut names: Vec<_> = CATALOGUE.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CATALOGUE.len());
+        for f in CATALOGUE {
+            if let Support::Unsupported(why) = f.support {
+                assert!(!why.is_empty(), "{} needs a reason", f.name);
+            }
+            for k in f.info {
+                if let Support::Unsupported(why) = k.support {
+                    assert!(!why.is_empty(), "{}.{} needs a reason", f.name, k.key);
+                }
+            }
+            assert!(!f.events.is_empty() || !f.info.is_empty(), "{}", f.name);
+        }
+    }
+
+    #[test]
+    fn the_cs2_features_come_first_and_keep_their_names() {
+        let first: Vec<_> = CATALOGUE.iter().take(3).map(|f| f.name).collect();
+        assert_eq!(first, ["gep_internal", "match_info", "live_data"]);
+    }
+}

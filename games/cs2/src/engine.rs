@@ -1,6 +1,8 @@
 //! The CS2 feature engine: consecutive GSI snapshots in, Overwolf's CS2
-//! (game id 22730) events and info updates out. Pure: no IO, no clock; the
-//! same bodies give the same output.
+//! (game id 22730) events and info updates out, and beside them the legacy
+//! CS:GO (7764) features and the spectator additions ([`crate::legacy`]),
+//! which follow the same round and match boundaries. Pure: no IO, no clock;
+//! the same bodies give the same output.
 //!
 //! The rules, from what real captures show (`tests/fixtures/`):
 //! - Every player-mode event is about the local player only: the `player`
@@ -18,6 +20,7 @@
 use serde_json::{json, Value};
 use wardcast_engine::{Event, InfoDb, Output};
 
+use crate::legacy::{Legacy, Lifecycle};
 use crate::model::{GameState, Map, MatchStats, Player};
 
 /// The feature with Overwolf's CS2 match events and most info keys.
@@ -51,6 +54,10 @@ pub struct Engine {
     /// The local player's SteamID and match totals when last seen in this
     /// match (the block can vanish after death and come back later).
     my_stats: Option<(String, MatchStats)>,
+    /// The legacy CS:GO features and the spectator additions.
+    legacy: Legacy,
+    /// The lifecycle events fired for the body being processed.
+    life: Lifecycle,
 }
 
 impl Engine {
@@ -71,6 +78,7 @@ impl Engine {
             (Some(a), Some(b)) => a.name == b.name && !went_down(a.round, b.round),
             _ => false,
         };
+        self.life = Lifecycle::default();
         self.live_data(&mut out, body);
         self.match_events(&mut out, prev_map, next_map);
         self.round_events(&mut out, prev.as_ref(), &next, same_match);
@@ -79,6 +87,14 @@ impl Engine {
         }
         self.player_events(&mut out, next.me());
         self.match_info(&mut out, &next);
+        self.legacy.step(
+            &mut out,
+            &mut self.info,
+            prev.as_ref(),
+            &next,
+            same_match,
+            self.life,
+        );
         self.prev = Some(next);
         out
     }
@@ -147,9 +163,11 @@ impl Engine {
         if self.in_match && (left || restarted) {
             Self::event(out, "match_end", "".into());
             self.in_match = false;
+            self.life.match_ended = true;
         }
         if (began || restarted) && !self.in_match {
             Self::event(out, "match_start", "".into());
+            self.life.match_started = true;
             self.in_match = true;
             self.matches += 1;
             self.match_id = None;
@@ -175,12 +193,14 @@ impl Engine {
             || (was.as_deref() == Some("live") && now.as_deref() == Some("freezetime"));
         if self.round_live && !self.round_ended && ended {
             Self::event(out, "round_end", "".into());
+            self.life.round_ended = true;
             self.round_ended = true;
             self.round_live = false;
         }
         if now.as_deref() == Some("live") && (was.as_deref() != Some("live") || !self.round_live) {
             if !self.round_live {
                 Self::event(out, "round_start", "".into());
+                self.life.round_started = true;
             }
             self.round_live = true;
             self.round_ended = false;
@@ -250,7 +270,7 @@ impl Engine {
             Value::from(json!({"team_t": of(&m.team_t), "team_ct": of(&m.team_ct)}).to_string())
         });
         self.set(out, "live_data", "score", score.unwrap_or(Value::Null));
-        let round_number = map.and_then(|m| m.round).map(|r| r + 1);
+        let round_number = map.and_then(|m| m.round).map(|r| r.saturating_add(1));
         self.set(out, "live_data", "round_number", round_number.into());
         let me = next.me();
         if let Some(me) = me {

@@ -32,10 +32,11 @@ fn the_real_capture_gives_the_reviewed_events() {
             .info
             .iter()
             .filter(|c| {
-                matches!(
-                    c.key,
-                    "game_phase" | "round_phase" | "score" | "round_number" | "match_outcome"
-                )
+                c.feature == "match_info"
+                    && matches!(
+                        c.key,
+                        "game_phase" | "round_phase" | "score" | "round_number" | "match_outcome"
+                    )
             })
             .map(|c| json!([c.key, c.value]))
             .collect();
@@ -109,6 +110,35 @@ fn everything_the_engine_gives_is_in_the_catalogue_and_supported() {
                 .find(|k| k.category == change.category && k.key == change.key)
                 .unwrap_or_else(|| panic!("{}.{}.{}", change.feature, change.category, change.key));
             assert_eq!(key.support, Support::Supported, "{}", change.key);
+        }
+    }
+}
+
+#[test]
+fn every_catalogue_feature_event_and_key_is_in_the_protocol_docs() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../protocol/features.md");
+    let md = std::fs::read_to_string(path).expect("protocol/features.md");
+    let cs2 = md
+        .split_once("\n## Counter-Strike 2\n")
+        .map(|(_, s)| s)
+        .expect("a Counter-Strike 2 section");
+    let named = |name: &str| cs2.contains(&format!("`{name}`"));
+    for feature in wardcast_cs2::CATALOGUE {
+        assert!(named(feature.name), "feature {}", feature.name);
+        for event in feature.events {
+            assert!(named(event), "{}: event {event}", feature.name);
+        }
+        for key in feature.info {
+            // Numbered keys are documented as ranges (`scoreboard_0` …
+            // `scoreboard_9`), `scoreboard_xx.adr` as the field `adr`.
+            let key_name = key.key.rsplit('.').next().unwrap_or(key.key);
+            let numbered = key_name.trim_end_matches(|c: char| c.is_ascii_digit());
+            assert!(
+                named(key_name) || named(&format!("{numbered}0")),
+                "{}: key {}",
+                feature.name,
+                key.key
+            );
         }
     }
 }
