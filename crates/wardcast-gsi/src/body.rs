@@ -96,13 +96,14 @@ fn locate<T: DeserializeOwned>(body: &[u8]) -> Option<ParseError> {
 /// `provider`, which the game sends first. `None` when the body has no
 /// `provider.appid` before a malformed part, or is not a JSON object.
 pub fn app_id(body: &[u8]) -> Option<u32> {
-    struct Peek;
-    impl<'de> Visitor<'de> for Peek {
-        type Value = Option<u32>;
+    /// Where the visitor leaves the id before it stops the reader.
+    struct Peek<'a>(&'a std::cell::Cell<Option<u32>>);
+    impl<'de> Visitor<'de> for Peek<'_> {
+        type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a GSI body")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             #[derive(Deserialize)]
             struct Provider {
                 appid: Option<serde_json::Value>,
@@ -110,23 +111,30 @@ pub fn app_id(body: &[u8]) -> Option<u32> {
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 if key == "provider" {
                     let provider: Option<Provider> = map.next_value().unwrap_or(None);
-                    // Stop here: the rest of the body is the game's to parse.
-                    return Ok(provider
-                        .and_then(|p| p.appid)
-                        .and_then(|id| match id {
-                            serde_json::Value::Number(n) => n.as_u64(),
-                            serde_json::Value::String(s) => s.trim().parse().ok(),
-                            _ => None,
-                        })
-                        .and_then(|id| u32::try_from(id).ok()));
+                    self.0.set(
+                        provider
+                            .and_then(|p| p.appid)
+                            .and_then(|id| match id {
+                                serde_json::Value::Number(n) => n.as_u64(),
+                                serde_json::Value::String(s) => s.trim().parse().ok(),
+                                _ => None,
+                            })
+                            .and_then(|id| u32::try_from(id).ok()),
+                    );
+                    // Stop here: the rest of the body is the game's to parse
+                    // (an error is the only way to stop a map early; the id
+                    // is already out).
+                    return Err(serde::de::Error::custom("stop"));
                 }
                 map.next_value::<IgnoredAny>()?;
             }
-            Ok(None)
+            Ok(())
         }
     }
+    let found = std::cell::Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(body);
-    de.deserialize_map(Peek).ok().flatten()
+    let _ = de.deserialize_map(Peek(&found));
+    found.get()
 }
 
 /// A GSI body parsed by its game's model. The ingest reads only the token;
