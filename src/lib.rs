@@ -256,11 +256,15 @@ pub async fn run(
         pipelines: std::sync::Mutex::new(Vec::new()),
     });
     let ingests = sources.ingests();
-    // The default source's pipeline plays the demo and feeds the recorder.
+    // The default source's pipeline plays the demo and feeds the recorder;
+    // it carries the demo's game from the start.
     if ingests {
         sources.start(
             &config.broker.default_source,
-            games::default_game(),
+            config
+                .demo
+                .as_ref()
+                .map_or_else(games::default_game, |demo| demo.game),
             recorder,
             demo,
         )?;

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 use wardcast::{gsi_cfg, replay, setup, Config, DemoMode, DemoOptions};
 
-/// Dota 2 Game State Integration in, Overwolf-compatible game events out over WebSocket.
+/// Game State Integration in (Dota 2, Counter-Strike 2), Overwolf-compatible game events out over WebSocket.
 #[derive(Debug, Parser)]
 #[command(name = "wardcast", version, args_conflicts_with_subcommands = true)]
 struct Cli {
@@ -26,8 +26,9 @@ enum Command {
     /// Run the broker with the built-in demo match playing until a game connects
     /// (the same as `serve --demo`).
     ///
-    /// Each loop starts in the game, seconds before a kill and a death;
-    /// `--from-draft` plays the whole lifecycle instead.
+    /// Dota 2 by default: each loop starts in the game, seconds before a kill
+    /// and a death; `--from-draft` plays the whole lifecycle instead.
+    /// `--game cs2` plays a real Counter-Strike 2 match's recording, looped.
     Demo(ServeArgs),
     /// Post a recording to a running broker at the recorded pace.
     Replay(ReplayArgs),
@@ -312,6 +313,7 @@ async fn serve(args: ServeArgs, demo: bool) -> Result<ExitCode, wardcast::Error>
     config.record = args.record.clone();
     if demo || args.demo {
         config.demo = Some(DemoOptions {
+            game: args.game,
             speed: args.speed,
             mode: args.demo_mode,
             from_draft: args.from_draft,
@@ -418,10 +420,17 @@ fn print_banner(
         println!("  GSI token:  required in every GSI body (auth.token), from {from}");
     }
     if demo {
-        println!(
-            "  demo match: {} view, playing until a game connects",
-            args.demo_mode
-        );
+        if args.game.info().name == "dota2" {
+            println!(
+                "  demo match: Dota 2, {} view, playing until a game connects",
+                args.demo_mode
+            );
+        } else {
+            println!(
+                "  demo match: {} (a real match's recording, looped), playing until a game connects",
+                args.game.info().title
+            );
+        }
     }
     println!("  dashboard:  http://{local}/");
     if let Some(name) = advertised_as {

@@ -1,7 +1,12 @@
-//! The demo match: a simulated game played into the pipeline in a loop, so a
-//! newcomer sees events with no game running. It stops when a real game posts.
+//! The demo match: a match played into the pipeline in a loop, so a newcomer
+//! sees events with no game running. It stops when a real game posts.
 //!
-//! Two variants, chosen by [`DemoOptions::mode`]: [`DemoMode::Player`] plays
+//! The player ([`play`]: pacing, looping, rebasing each loop's clocks, the
+//! hand-over to a real game) is shared by every game; each game gives one
+//! loop of posts and how a body moves on one loop ([`DemoOptions::game`]).
+//! Counter-Strike 2's demo is a real capture, embedded and looped
+//! (`wardcast_cs2::demo`). Dota 2's is simulated, in two variants chosen by
+//! [`DemoOptions::mode`]: [`DemoMode::Player`] plays
 //! [`player_match`] (one Radiant Invoker as the player's own client sees the
 //! game), [`DemoMode::Spectator`] plays [`spectator_match`] (all ten players,
 //! the draft, Roshan's timer and the win chance, as an observer sees them).
@@ -25,6 +30,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use wardcast_engine::Game;
 use wardcast_gsi::Snapshot;
 
 pub use common::DemoPost;
@@ -120,13 +126,17 @@ impl FromStr for DemoMode {
 }
 
 /// How the demo plays.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct DemoOptions {
+    /// The demo match's game: Dota 2 (simulated, the default) or
+    /// Counter-Strike 2 (a real capture, looped).
+    pub game: &'static dyn Game,
     /// Playback speed: 2.0 plays twice as fast.
     pub speed: f64,
     /// The simulation seed; the same seed always plays the same match.
     pub seed: u64,
-    /// Which client the match is seen from: the player's (the default) or a spectator's.
+    /// Which client the Dota match is seen from: the player's (the default)
+    /// or a spectator's.
     pub mode: DemoMode,
     /// Play each loop from the main menu and the draft (the whole lifecycle
     /// in order) rather than starting in the game ([`DemoMode::posts_from_draft`]).
@@ -136,6 +146,7 @@ pub struct DemoOptions {
 impl Default for DemoOptions {
     fn default() -> Self {
         Self {
+            game: crate::games::default_game(),
             speed: 1.0,
             seed: 7314,
             mode: DemoMode::Player,
@@ -150,10 +161,17 @@ impl Default for DemoOptions {
 /// see a fresh `pseudo_match_id` and a new `match_ended`.
 pub async fn play(options: DemoOptions, tx: mpsc::Sender<Snapshot>, stop: CancellationToken) {
     let (mode, seed, from_draft) = (options.mode, options.seed, options.from_draft);
+    let game = options.game.info().name;
     // Making a match takes a moment (the spectator one most): not on the
     // runtime's own threads.
-    let job = tokio::task::spawn_blocking(move || encode(mode, seed, from_draft));
-    let posts = tokio::select! {
+    let job = tokio::task::spawn_blocking(move || match game {
+        "cs2" => DemoLoop::cs2(),
+        _ => DemoLoop {
+            posts: encode(mode, seed, from_draft),
+            rebase: round_bytes,
+        },
+    });
+    let DemoLoop { posts, rebase } = tokio::select! {
         () = stop.cancelled() => return,
         done = job => match done {
             Ok(posts) => posts,
@@ -180,7 +198,7 @@ pub async fn play(options: DemoOptions, tx: mpsc::Sender<Snapshot>, stop: Cancel
             let bytes = if round == 0 {
                 post.body.clone()
             } else {
-                round_bytes(&post.body, round, length)
+                rebase(&post.body, round, length)
             };
             let Ok(parsed) = crate::games::parse(&bytes) else {
                 continue;
@@ -194,6 +212,37 @@ pub async fn play(options: DemoOptions, tx: mpsc::Sender<Snapshot>, stop: Cancel
                 return;
             }
         }
+    }
+}
+
+/// One loop of a game's demo, and how its bodies move on a loop.
+struct DemoLoop {
+    posts: Vec<Encoded>,
+    /// A body of the loop as it plays in loop `round` of loops `length_ms`
+    /// long (a later match id and clock).
+    rebase: fn(&Bytes, u64, u64) -> Bytes,
+}
+
+impl DemoLoop {
+    /// Counter-Strike 2: the real capture, its timestamps moved on each loop.
+    fn cs2() -> Self {
+        let posts = wardcast_cs2::demo::posts()
+            .into_iter()
+            .map(|post| Encoded {
+                at_ms: post.at_ms,
+                body: Bytes::from(serde_json::to_vec(&post.body).unwrap_or_default()),
+            })
+            .collect();
+        fn rebase(body: &Bytes, round: u64, length_ms: u64) -> Bytes {
+            match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(mut value) => {
+                    wardcast_cs2::demo::rebase(&mut value, round, length_ms);
+                    Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+                }
+                Err(_) => body.clone(),
+            }
+        }
+        DemoLoop { posts, rebase }
     }
 }
 

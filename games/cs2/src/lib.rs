@@ -13,6 +13,7 @@
 //! ```
 
 pub mod catalogue;
+pub mod demo;
 pub mod engine;
 mod game;
 pub mod legacy;
