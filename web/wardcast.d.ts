@@ -323,7 +323,8 @@ export interface VersionInfo {
 export type HealthState = 0 | 1 | 2 | 3;
 /** The health report: `GET /status`, and info `gep_internal.health`. */
 export interface StatusReport {
-  game_id: 7314;
+  /** Overwolf's class id of the source's game: 7314 Dota 2, 22730 Counter-Strike 2. */
+  game_id: 7314 | 22730;
   state: HealthState;
   features: Array<{
     name: string;
@@ -517,18 +518,17 @@ export interface FeatureEntry {
 export interface GetFeaturesResult {
   features: FeatureEntry[];
 }
-export interface RunningGameInfo {
-  isRunning: boolean;
-  classId: 7314;
-  id: 73141;
-  title: "Dota 2";
-}
-export interface GetRunningGameInfoResult extends RunningGameInfo {
+/** The game a source carries: Dota 2 or Counter-Strike 2. */
+export type RunningGame =
+  | { classId: 7314; id: 73141; title: "Dota 2" }
+  | { classId: 22730; id: 227301; title: "Counter-Strike 2" };
+export type RunningGameInfo = { isRunning: boolean } & RunningGame;
+export type GetRunningGameInfoResult = RunningGameInfo & {
   success: true;
   status: "success";
   /** Milliseconds since the last GSI body; null if none arrived in this broker run. */
   lastUpdateAgeMs: number | null;
-}
+};
 
 /** A wire event: data is JSON text ("" for none) in "string" format, the value in "object". */
 export interface WireEvent {
@@ -839,7 +839,7 @@ export interface OverwolfGamesEvents {
 }
 export interface OverwolfGames {
   events: OverwolfGamesEvents;
-  /** {success, status, isRunning, classId: 7314, id: 73141, title: "Dota 2", lastUpdateAgeMs}. */
+  /** {success, status, isRunning, classId, id, title, lastUpdateAgeMs}: 7314/73141/"Dota 2" or 22730/227301/"Counter-Strike 2". */
   getRunningGameInfo(callback: (result: OverwolfGetRunningGameInfoResult) => void): void;
   /** {success: true, gameInfo: {isRunning, classId, id, title} | null}. */
   getRunningGameInfo2(callback: (result: OverwolfGetRunningGameInfoResult2) => void): void;
