@@ -14,12 +14,24 @@ Usage: python3 protocol/check.py     (needs: pip install jsonschema)
    schemas/info/<category>.<key>.schema.json validates examples/info/<category>.<key>.json,
    and schemas/status.schema.json validates examples/status.json (GET /status). Each payload
    schema needs its example and vice versa. Payload examples may be any JSON value.
+   Dota 2's payloads are in schemas/data/ and schemas/info/; each other game's, whose event
+   names collide with Dota's, in a folder of its own with the same rules: Counter-Strike 2's
+   schemas/cs2/data/<event>.schema.json ($id https://wardcast.dev/protocol/v1/cs2/data/...)
+   with examples/cs2/data/<event>.json, and schemas/cs2/info/<category>.<key>.schema.json
+   with examples/cs2/info/<category>.<key>.json. An info value the game sends as JSON text
+   (a string) is described, and its example given, as the parsed text.
 5. Catalogue: every event and info key that examples/response.getFeatures.json lists as
    supported has a payload schema, and every payload schema belongs to a feature listed there.
    examples/status.json lists the same features and keys, in the same order.
+   Counter-Strike 2 the same way: examples/cs2/response.getFeatures.json (what the broker
+   answers getFeatures for a CS2 source; games/cs2/tests/schemas.rs keeps it equal to the
+   catalogue) must validate against schemas/response.getFeatures.schema.json, and its supported
+   events and keys <-> schemas/cs2/{data,info}/, both ways.
 6. features.md: every line of its ```json blocks is a notification that validates against its
    schema, and each event's data / info value in it (dataFormat "string") validates against the
-   payload schema.
+   payload schema. A block whose opening fence follows the line `<!-- game: cs2 -->` (blank
+   lines between are allowed) holds Counter-Strike 2 notifications: their payloads are checked
+   against schemas/cs2/ instead.
 
 Prints one line per check and a final line "N passed, M failed"; exits 1 on any failure.
 """
@@ -87,6 +99,9 @@ def schema_name_of(example_path):
 
 
 PAYLOAD_KINDS = ("data", "info")
+# game -> its payload folder under schemas/ and examples/ ("" for Dota 2, the first game).
+GAMES = {"dota2": "", "cs2": "cs2/"}
+GAME_MARKER = "<!-- game: "  # features.md: "<!-- game: cs2 -->" before a ```json block
 STATUS = "status"
 OVERVIEW = "overview"  # GET /api/overview, the dashboard's document
 
@@ -154,20 +169,26 @@ def main():
     #    and schemas/status.schema.json <-> examples/status.json.
     pairs = [(STATUS, SCHEMAS / f"{STATUS}{SUFFIX}", EXAMPLES / f"{STATUS}.json"),
              (OVERVIEW, SCHEMAS / f"{OVERVIEW}{SUFFIX}", EXAMPLES / f"{OVERVIEW}.json")]
-    payload = {kind: {} for kind in PAYLOAD_KINDS}  # kind -> stem -> validator or None
-    for kind in PAYLOAD_KINDS:
-        stems = {p.name[: -len(SUFFIX)] for p in (SCHEMAS / kind).glob(f"*{SUFFIX}")}
-        stems |= {p.name[: -len(".json")] for p in (EXAMPLES / kind).glob("*.json")}
-        for stem in sorted(stems):
-            pairs.append((f"{kind}/{stem}", SCHEMAS / kind / f"{stem}{SUFFIX}", EXAMPLES / kind / f"{stem}.json"))
+    # game -> kind -> stem -> validator or None
+    payloads = {game: {kind: {} for kind in PAYLOAD_KINDS} for game in GAMES}
+    owner = {}  # pair name -> (game, kind, stem)
+    for game, folder in GAMES.items():
+        for kind in PAYLOAD_KINDS:
+            sub = f"{folder}{kind}"
+            stems = {p.name[: -len(SUFFIX)] for p in (SCHEMAS / sub).glob(f"*{SUFFIX}")}
+            stems |= {p.name[: -len(".json")] for p in (EXAMPLES / sub).glob("*.json")}
+            for stem in sorted(stems):
+                pairs.append((f"{sub}/{stem}", SCHEMAS / sub / f"{stem}{SUFFIX}", EXAMPLES / sub / f"{stem}.json"))
+                owner[f"{sub}/{stem}"] = (game, kind, stem)
+    payload = payloads["dota2"]
     status_validator = None
     for name, schema_path, example_path in pairs:
         v = None
         if schema_path.exists():
             v = compile_schema(schema_path, name, example_path.exists())
-            kind, _, stem = name.partition("/")
-            if kind in payload:
-                payload[kind][stem] = v
+            if name in owner:
+                game, kind, stem = owner[name]
+                payloads[game][kind][stem] = v
             elif name == STATUS:
                 status_validator = v
         if not example_path.exists():
@@ -187,28 +208,34 @@ def main():
         detail = errors_of(v, value)
         report(not detail, rel, f"against {name}: {detail}" if detail else f"against {name}")
 
-    # 5. Catalogue cross-check against the getFeatures example (and the status example).
+    # 5. Catalogue cross-check against the getFeatures examples (and the status example).
+    def cross_check(features, game):
+        """Supported events / info keys of `features` <-> the game's payload schemas."""
+        folder, game_payload = GAMES[game], payloads[game]
+        problems = []
+        listed = {"data": set(), "info": set()}
+        for f in features:
+            for event in f.get("events", []):
+                listed["data"].add(event)
+                if f.get("supported") and event not in game_payload["data"]:
+                    problems.append(f"supported event {f['name']}/{event} has no schemas/{folder}data/{event}{SUFFIX}")
+            for k in f.get("info", []):
+                stem = f"{k.get('category')}.{k.get('key')}"
+                listed["info"].add(stem)
+                if f.get("supported") and k.get("supported") and stem not in game_payload["info"]:
+                    problems.append(f"supported info key {f['name']}/{stem} has no schemas/{folder}info/{stem}{SUFFIX}")
+        for kind in PAYLOAD_KINDS:
+            for stem in sorted(set(game_payload[kind]) - listed[kind]):
+                problems.append(f"schemas/{folder}{kind}/{stem}{SUFFIX} belongs to no feature in getFeatures")
+        return problems
+
     try:
         features = load(EXAMPLES / "response.getFeatures.json")["result"]["features"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         report(False, "catalogue", f"cannot read examples/response.getFeatures.json: {e}")
         features = []
     if features:
-        problems = []
-        listed = {"data": set(), "info": set()}
-        for f in features:
-            for event in f.get("events", []):
-                listed["data"].add(event)
-                if f.get("supported") and event not in payload["data"]:
-                    problems.append(f"supported event {f['name']}/{event} has no schemas/data/{event}{SUFFIX}")
-            for k in f.get("info", []):
-                stem = f"{k.get('category')}.{k.get('key')}"
-                listed["info"].add(stem)
-                if f.get("supported") and k.get("supported") and stem not in payload["info"]:
-                    problems.append(f"supported info key {f['name']}/{stem} has no schemas/info/{stem}{SUFFIX}")
-        for kind in PAYLOAD_KINDS:
-            for stem in sorted(set(payload[kind]) - listed[kind]):
-                problems.append(f"schemas/{kind}/{stem}{SUFFIX} belongs to no feature in getFeatures")
+        problems = cross_check(features, "dota2")
         try:
             status = load(EXAMPLES / f"{STATUS}.json")
             want = [(f["name"], [(e, 0, None) for e in f["events"]]
@@ -221,17 +248,52 @@ def main():
             problems.append(f"cannot compare examples/status.json: {e}")
         report(not problems, "catalogue (getFeatures example vs payload schemas)", "; ".join(problems))
 
+    # 5b. The other games' getFeatures examples: examples/<game>/response.getFeatures.json.
+    for game, folder in GAMES.items():
+        if not folder:
+            continue
+        path = EXAMPLES / folder / "response.getFeatures.json"
+        rel = path.relative_to(ROOT)
+        try:
+            message = load(path)
+            features = message["result"]["features"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            report(False, rel, f"cannot read: {e}")
+            continue
+        name = "response.getFeatures"
+        if name not in validators:
+            report(False, rel, f"schema {name} is itself invalid")
+        else:
+            detail = errors_of(validators[name], message)
+            report(not detail, rel, f"against {name}: {detail}" if detail else f"against {name}")
+        problems = cross_check(features, game)
+        report(not problems, f"catalogue {game} ({folder}response.getFeatures.json vs schemas/{folder})",
+               "; ".join(problems))
+
     # 6. features.md: the wire examples.
     md = ROOT / "features.md"
     if md.exists():
-        lines, block = [], False
+        lines, block, game, last = [], False, "dota2", ""
         for n, line in enumerate(md.read_text(encoding="utf-8").splitlines(), 1):
             if line.startswith("```"):
-                block = line.strip() == "```json" if not block else False
+                if not block and line.strip() == "```json":
+                    block = True
+                    marked = last.strip()
+                    game = "dota2"
+                    if marked.startswith(GAME_MARKER) and marked.endswith("-->"):
+                        game = marked[len(GAME_MARKER): -len("-->")].strip()
+                else:
+                    block = False
             elif block and line.strip():
-                lines.append((n, line))
-        for n, line in lines:
-            rel = f"features.md:{n}"
+                lines.append((n, line, game))
+            if line.strip():
+                last = line
+        for n, line, game in lines:
+            rel = f"features.md:{n}" + ("" if game == "dota2" else f" ({game})")
+            if game not in GAMES:
+                report(False, rel, f"unknown game {game!r} (known: {', '.join(GAMES)})")
+                continue
+            payload, folder = payloads[game], GAMES[game]
             try:
                 message = json.loads(line)
                 name = f"notification.{message['method']}"
@@ -247,7 +309,7 @@ def main():
                 v = payload["data"].get(event.get("name"))
                 data = event.get("data")
                 if v is None:
-                    problems.append(f"no valid schema data/{event.get('name')}")
+                    problems.append(f"no valid schema {folder}data/{event.get('name')}")
                     continue
                 if not isinstance(data, str):
                     problems.append(f"{event['name']}: data is not a string (dataFormat \"string\")")
@@ -264,7 +326,7 @@ def main():
                 for key, raw in keys.items():
                     v = payload["info"].get(f"{cat}.{key}")
                     if v is None:
-                        problems.append(f"no valid schema info/{cat}.{key}")
+                        problems.append(f"no valid schema {folder}info/{cat}.{key}")
                         continue
                     if raw is None:
                         continue

@@ -7,8 +7,10 @@ mod util;
 
 mod bad_input;
 mod binary;
+mod cs2;
 mod dashboard;
 mod demo_coverage;
+mod demo_cs2;
 mod demo_spectator;
 mod examples;
 #[cfg(feature = "nats")]

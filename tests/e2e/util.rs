@@ -76,8 +76,19 @@ pub fn schemas() -> &'static HashMap<String, jsonschema::Validator> {
     static SCHEMAS: OnceLock<HashMap<String, jsonschema::Validator>> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
         let mut out = HashMap::new();
-        for (sub, prefix) in [("", ""), ("data", "data/"), ("info", "info/")] {
+        // Dota 2's payloads in data/ and info/, each other game's in its own
+        // folder (cs2/data/, cs2/info/).
+        for (sub, prefix) in [
+            ("", ""),
+            ("data", "data/"),
+            ("info", "info/"),
+            ("cs2/data", "cs2/data/"),
+            ("cs2/info", "cs2/info/"),
+        ] {
             let dir = repo().join("protocol/schemas").join(sub);
+            if !dir.is_dir() && sub.starts_with("cs2") {
+                continue;
+            }
             for entry in std::fs::read_dir(&dir).expect("protocol/schemas") {
                 let path = entry.expect("entry").path();
                 let name = path
@@ -98,9 +109,16 @@ pub fn schemas() -> &'static HashMap<String, jsonschema::Validator> {
     })
 }
 
+/// Overwolf's class id of Dota 2, whose payload schemas are `data/`, `info/`.
+pub const DOTA2: u64 = 7314;
+/// Overwolf's class id of Counter-Strike 2 (`cs2/data/`, `cs2/info/`).
+pub const CS2: u64 = 22730;
+
 /// Validates each event's data and each info value of a notification against
-/// its payload schema (string-format values are parsed first).
-pub fn assert_payload_schemas(msg: &Value) {
+/// the payload schema of the game of Overwolf class id `class_id`
+/// (string-format values are parsed first).
+pub fn assert_game_payload_schemas(msg: &Value, class_id: u64) {
+    let folder = if class_id == CS2 { "cs2/" } else { "" };
     let params = &msg["params"];
     let decode = |v: &Value| match v {
         Value::String(s) if s.is_empty() => Value::Null,
@@ -111,7 +129,7 @@ pub fn assert_payload_schemas(msg: &Value) {
         Some("onNewEvents") => {
             for e in params["events"].as_array().into_iter().flatten() {
                 let name = e["name"].as_str().unwrap_or_default();
-                assert_schema(&format!("data/{name}"), &decode(&e["data"]));
+                assert_schema(&format!("{folder}data/{name}"), &decode(&e["data"]));
             }
         }
         Some("onInfoUpdates2") => {
@@ -122,7 +140,7 @@ pub fn assert_payload_schemas(msg: &Value) {
                     }
                     // In string format a value may be a plain string ("invoker",
                     // a Steam id) or JSON text ("{\"radiant\":1}", "55"): accept either reading.
-                    let name = format!("info/{category}.{key}");
+                    let name = format!("{folder}info/{category}.{key}");
                     let validator = schemas()
                         .get(&name)
                         .unwrap_or_else(|| panic!("no schema {name}"));
@@ -256,6 +274,10 @@ pub struct Client {
     next_id: u64,
     /// Notifications that arrived while waiting for a response.
     queued: VecDeque<Value>,
+    /// The class id of the game the client's source carries, as the broker
+    /// last told it (getRunningGameInfo, onGameInfoUpdated): the payloads
+    /// are checked against that game's schemas.
+    class_id: u64,
 }
 
 impl Client {
@@ -267,6 +289,7 @@ impl Client {
             ws,
             next_id: 1,
             queued: VecDeque::new(),
+            class_id: DOTA2,
         }
     }
 
@@ -287,6 +310,7 @@ impl Client {
             ws,
             next_id: 1,
             queued: VecDeque::new(),
+            class_id: DOTA2,
         }
     }
 
@@ -359,6 +383,11 @@ impl Client {
             "{method} failed: {response}"
         );
         assert_schema(&format!("response.{method}"), &response);
+        if method == "getRunningGameInfo" {
+            if let Some(id) = response["result"]["classId"].as_u64() {
+                self.class_id = id;
+            }
+        }
         response["result"].clone()
     }
 
@@ -368,10 +397,13 @@ impl Client {
             .await
     }
 
-    fn validate_notification(&self, msg: &Value) {
+    fn validate_notification(&mut self, msg: &Value) {
         let method = msg["method"].as_str().expect("method");
         assert_schema(&format!("notification.{method}"), msg);
-        assert_payload_schemas(msg);
+        if let Some(id) = msg["params"]["gameInfo"]["classId"].as_u64() {
+            self.class_id = id;
+        }
+        assert_game_payload_schemas(msg, self.class_id);
     }
 
     /// Takes the notifications that arrived before the last response (and
