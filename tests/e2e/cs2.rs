@@ -342,7 +342,11 @@ impl GameClient {
                             "info/gep_internal.version_info",
                             "info/match_info.pseudo_match_id",
                         ];
-                        if game_wide.contains(&name.as_str()) && !value.is_null() {
+                        // (With CS2's own schemas, cs2/info/ has checked them above.)
+                        if !cs2_payload_schemas()
+                            && game_wide.contains(&name.as_str())
+                            && !value.is_null()
+                        {
                             let text = value.as_str().expect("string");
                             let parsed = serde_json::from_str(text)
                                 .unwrap_or_else(|_| Value::String(text.into()));

@@ -149,7 +149,10 @@ mod tests {
         let parsed = GAME.parse(body).expect("a Dota body");
         assert_eq!((parsed.app_id(), parsed.token()), (570, Some("t")));
         let mut engine = GAME.engine(&EngineConfig::default()).expect("engine");
-        assert_eq!(engine.view(), View::default());
+        // Before any body: idle, every field there and null.
+        let empty = engine.view();
+        assert_eq!((empty.mode, empty.match_id), (Mode::Idle, None));
+        assert!(empty.fields.len() >= 7 && empty.fields.values().all(Value::is_null));
         engine.process(parsed, body);
         let view = engine.view();
         assert_eq!(view.mode, wardcast_engine::Mode::Playing);
