@@ -173,15 +173,8 @@ test("an Overwolf CS2 app finds CS2 running and gets the real match's events and
 // The app starts before the game: the broker's own source has no data (and is Dota's until a
 // game posts). CS2's first post launches the game for the app (onGameInfoUpdated gameLaunched,
 // class id 22730), which subscribes then.
-// TODO(bug): the first CS2 body replaces the broker's own (Dota, no data) source; a connection
-// that has not subscribed stays parked on the retired source until its next ping tick (20 s),
-// then follows the new one with its gameLaunched already marked seen
-// (crates/wardcast-broker/src/session.rs follow_replacement/rebind, hub.rs game_info_changes):
-// the app never hears CS2 launch. Dota 2's first body does not replace the source, so the Dota
-// sample works. Drop `todo` once fixed.
-test("a CS2 app started before the game hears CS2 launch and subscribes", {
-  todo: "an unsubscribed client is not told when its source is replaced for CS2",
-}, async (t) => {
+// The waiting connection follows the replacing source at once and hears its launch.
+test("a CS2 app started before the game hears CS2 launch and subscribes", async (t) => {
   const broker = await startBroker();
   t.after(() => broker.stop());
   const page = await loadSample(t, broker);

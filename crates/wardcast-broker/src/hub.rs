@@ -611,6 +611,25 @@ impl Hub {
         rx
     }
 
+    /// The same, for a client moved here from a replaced source: if the
+    /// game is running here, the receiver is already marked changed, so the
+    /// client hears the launch it would otherwise have missed.
+    pub fn game_info_on_arrival(&self) -> tokio::sync::watch::Receiver<Option<Arc<Published>>> {
+        let mut rx = self.game_info.subscribe();
+        let launched = rx.borrow().as_ref().is_some_and(|published| {
+            published
+                .frames
+                .iter()
+                .any(|f| matches!(f.payload, Payload::GameInfo { running: true, .. }))
+        });
+        if launched {
+            rx.mark_changed();
+        } else {
+            rx.mark_unchanged();
+        }
+        rx
+    }
+
     pub fn touch(&self) {
         self.lock().last_touch = Some(Instant::now());
     }

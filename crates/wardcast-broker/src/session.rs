@@ -250,7 +250,10 @@ impl Session {
             }
             self.follow_replacement();
             if std::mem::take(&mut self.rebound) {
-                game_info = self.source.hub.game_info_changes();
+                // A new source (the old one was replaced for another game, or
+                // the default moved): a client waiting for the game hears
+                // this source's launch even if it came before the move.
+                game_info = self.source.hub.game_info_on_arrival();
             }
             let unsubscribed = self.sub.is_none();
             let next_batch = async {
