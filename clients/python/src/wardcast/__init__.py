@@ -1,5 +1,6 @@
-"""Wardcast for Python: Dota 2 game events from a Wardcast broker, in the
-style of the Dota 2 Python Game Coordinator client.
+"""Wardcast for Python: Dota 2 and Counter-Strike 2 game events from a
+Wardcast broker, in the style of the Dota 2 Python Game Coordinator client.
+The client knows no game: a feature is a name, whichever game serves it.
 
 ::
 

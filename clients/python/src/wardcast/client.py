@@ -157,7 +157,8 @@ class Client(BaseClient):
         return dict(self.call("getFeatures", None, timeout))
 
     def get_running_game_info(self, timeout: Optional[float] = None) -> Dict[str, Any]:
-        """``getRunningGameInfo``: whether Dota 2 is sending game state."""
+        """``getRunningGameInfo``: whether the source's game (Dota 2 or
+        Counter-Strike 2, ``classId`` and ``title`` say which) is sending game state."""
         return dict(self.call("getRunningGameInfo", None, timeout))
 
     # ------------------------------------------------------------ events
