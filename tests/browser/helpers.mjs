@@ -24,7 +24,7 @@
 //   serveStatic(dir, {replace})      a node:http static server on 127.0.0.1:0 for dir: {url, origin,
 //                                    close()}; replace = [[from, to], ...] rewrites text files as served
 //                                    (e.g. the default broker address in a page's <script src>)
-//   writePage(file, replace)         the page copied to a temp dir with the same rewrites: a file:// URL
+//   writePage(file, replace)         the page (and the .js beside it) copied to a temp dir with the same rewrites: a file:// URL
 //   waitFor(page, what, fn, arg, {timeout})
 //                                    page.waitForFunction(fn, arg) with a timeout, failing with `what`
 //                                    and the page's problems in the message
@@ -40,10 +40,10 @@
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, extname, join, resolve, sep } from "node:path";
+import { basename, dirname, extname, join, resolve, sep } from "node:path";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
 
@@ -189,6 +189,11 @@ export function writePage(file, replace = []) {
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, basename(file));
   writeFileSync(out, rewrite(readFileSync(resolve(REPO, file), "utf8"), replace));
+  // The scripts beside it, which the page loads by a relative URL (sample-app.js).
+  const from = dirname(resolve(REPO, file));
+  for (const script of readdirSync(from).filter((name) => name.endsWith(".js"))) {
+    writeFileSync(join(dir, script), rewrite(readFileSync(join(from, script), "utf8"), replace));
+  }
   return pathToFileURL(out).href;
 }
 

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use pretty_assertions::assert_eq;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
+use crate::setup::{wardcast, TempTree};
 use crate::util::*;
 
 const CS2_CLASS_ID: u64 = 22730;
@@ -878,36 +878,6 @@ async fn a_client_waiting_for_the_game_hears_cs2_launch() {
     assert_eq!(note["params"]["gameInfo"]["classId"], CS2_CLASS_ID);
     assert_eq!(note["params"]["gameInfo"]["title"], CS2_TITLE);
     server.shutdown().await;
-}
-
-/// A temporary folder, removed on drop.
-struct TempTree(PathBuf);
-
-impl TempTree {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "wardcast-e2e-{name}-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        Self(dir)
-    }
-}
-
-impl Drop for TempTree {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn wardcast() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wardcast"));
-    cmd.kill_on_drop(true)
-        .env("RUST_LOG", "warn")
-        .env_remove("WARDCAST_LISTEN")
-        .env_remove("WARDCAST_GSI_TOKEN");
-    cmd
 }
 
 async fn run(args: &[&str]) -> (bool, String, String) {

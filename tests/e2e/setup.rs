@@ -12,10 +12,10 @@ use tokio::process::Command;
 use crate::util::*;
 
 /// A temporary folder, removed on drop.
-struct TempTree(PathBuf);
+pub(crate) struct TempTree(pub(crate) PathBuf);
 
 impl TempTree {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let dir = std::env::temp_dir().join(format!(
             "wardcast-e2e-{name}-{}-{}",
             std::process::id(),
@@ -32,7 +32,8 @@ impl Drop for TempTree {
     }
 }
 
-fn wardcast() -> Command {
+/// The wardcast binary, with the developer's own environment left out.
+pub(crate) fn wardcast() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wardcast"));
     cmd.kill_on_drop(true).env("RUST_LOG", "warn");
     cmd.env_remove("WARDCAST_LISTEN")

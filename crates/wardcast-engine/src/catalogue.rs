@@ -41,6 +41,46 @@ pub struct FeatureSpec {
     pub overwolf: bool,
 }
 
+/// A supported feature of Overwolf's feed for the game.
+pub const fn overwolf(
+    name: &'static str,
+    events: &'static [&'static str],
+    info: &'static [InfoSpec],
+) -> FeatureSpec {
+    FeatureSpec {
+        name,
+        events,
+        info,
+        support: Support::Supported,
+        overwolf: true,
+    }
+}
+
+/// A feature of Overwolf's feed Wardcast cannot produce, and why.
+pub const fn overwolf_unsupported(
+    name: &'static str,
+    events: &'static [&'static str],
+    info: &'static [InfoSpec],
+    why: &'static str,
+) -> FeatureSpec {
+    FeatureSpec {
+        support: Support::Unsupported(why),
+        ..overwolf(name, events, info)
+    }
+}
+
+/// A supported feature that is Wardcast's addition (not in Overwolf's feed).
+pub const fn addition(
+    name: &'static str,
+    events: &'static [&'static str],
+    info: &'static [InfoSpec],
+) -> FeatureSpec {
+    FeatureSpec {
+        overwolf: false,
+        ..overwolf(name, events, info)
+    }
+}
+
 /// A supported info key.
 pub const fn key(category: &'static str, key: &'static str) -> InfoSpec {
     InfoSpec {

@@ -75,6 +75,27 @@ pub fn parse_as<T: DeserializeOwned>(body: &[u8]) -> Result<T, ParseError> {
     }
 }
 
+/// A serde `deserialize_with` helper for the ids GSI sends as a string or a
+/// bare integer (Dota's `map.matchid` was once a number; CS2 sends SteamIDs
+/// unquoted): kept as the exact decimal text, never through a float.
+pub fn integer_or_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        S(String),
+        U(u64),
+        I(i64),
+    }
+    Ok(match <Option<Raw> as serde::Deserialize>::deserialize(d)? {
+        None => None,
+        Some(Raw::S(s)) => Some(s),
+        Some(Raw::U(u)) => Some(u.to_string()),
+        Some(Raw::I(i)) => Some(i.to_string()),
+    })
+}
+
 /// Where and why `body` fails to parse as `T`, or `None` if it parses after all.
 fn locate<T: DeserializeOwned>(body: &[u8]) -> Option<ParseError> {
     let mut de = serde_json::Deserializer::from_slice(body);

@@ -19,7 +19,7 @@ mod error;
 #[cfg(feature = "ingest")]
 mod ingest;
 
-pub use body::{app_id, parse_as, Auth, Mode, ParseError, Parsed};
+pub use body::{app_id, integer_or_string, parse_as, Auth, Mode, ParseError, Parsed};
 pub use error::Error;
 #[cfg(feature = "ingest")]
 pub use ingest::{router, IngestConfig, IngestStats, Offered, Snapshot, SnapshotSink, Stored};

@@ -10,6 +10,9 @@
 //! own; its `phase` is CS2's `live_data` `game_phase`; its `server_info` is
 //! not in GSI.
 
+// `csgo`: a legacy CS:GO (7764) feature Wardcast produces; `extra`: a
+// Wardcast addition.
+use wardcast_engine::catalogue::{addition as extra, overwolf as csgo};
 use wardcast_engine::{key, no_key, FeatureSpec, InfoSpec, Support};
 
 const MATCH_INFO_KEYS: &[InfoSpec] = &[
@@ -48,36 +51,6 @@ const MATCH_INFO_KEYS: &[InfoSpec] = &[
         "matchmaking happens in the game's menus; GSI sends nothing about it",
     ),
 ];
-
-/// A legacy CS:GO (7764) feature Wardcast produces.
-const fn csgo(
-    name: &'static str,
-    events: &'static [&'static str],
-    info: &'static [InfoSpec],
-) -> FeatureSpec {
-    FeatureSpec {
-        name,
-        events,
-        info,
-        support: Support::Supported,
-        overwolf: true,
-    }
-}
-
-/// A Wardcast addition.
-const fn extra(
-    name: &'static str,
-    events: &'static [&'static str],
-    info: &'static [InfoSpec],
-) -> FeatureSpec {
-    FeatureSpec {
-        name,
-        events,
-        info,
-        support: Support::Supported,
-        overwolf: false,
-    }
-}
 
 const SCOREBOARD_KEYS: &[InfoSpec] = &[
     key("game_info", "scoreboard_0"),

@@ -8,7 +8,7 @@ use wardcast_engine::{
     Parsed, Setup, View,
 };
 
-use crate::model::{GameState, Mode};
+use crate::model::GameState;
 use crate::{Engine, CATALOGUE};
 
 /// Counter-Strike 2, for Wardcast's registry of games.
@@ -79,14 +79,6 @@ struct Cs2Engine {
     view: Option<View>,
 }
 
-fn mode(mode: Mode) -> wardcast_engine::Mode {
-    match mode {
-        Mode::Idle => wardcast_engine::Mode::Idle,
-        Mode::Playing => wardcast_engine::Mode::Playing,
-        Mode::Spectating => wardcast_engine::Mode::Spectating,
-    }
-}
-
 /// The dashboard's view of a body: the map, its phase, the round and the score.
 /// Every field is there, null before any body.
 fn view_of(state: Option<&GameState>) -> View {
@@ -116,7 +108,7 @@ fn view_of(state: Option<&GameState>) -> View {
     put("score_ct", score(map.and_then(|m| m.team_ct.as_ref())));
     put("score_t", score(map.and_then(|m| m.team_t.as_ref())));
     View {
-        mode: state.map_or(wardcast_engine::Mode::Idle, |s| mode(s.mode())),
+        mode: state.map_or(wardcast_engine::Mode::Idle, GameState::mode),
         match_id: None,
         match_state: map.and_then(|m| m.phase.clone()),
         fields,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
+pub use wardcast_gsi::Mode;
 use wardcast_gsi::ParseError;
 
 /// CS2's Steam app id (`provider.appid`; CS2 still names itself
@@ -57,7 +58,7 @@ pub struct Provider {
     /// GSI provider version (CS2 builds are 13960 and later).
     pub version: Option<i64>,
     /// SteamID64 of the local client: who "me" is.
-    #[serde(deserialize_with = "steam_id")]
+    #[serde(deserialize_with = "wardcast_gsi::integer_or_string")]
     pub steamid: Option<String>,
     /// Unix seconds.
     pub timestamp: Option<i64>,
@@ -128,7 +129,7 @@ pub struct Round {
 #[serde(default)]
 pub struct Player {
     /// Whom this block describes.
-    #[serde(deserialize_with = "steam_id")]
+    #[serde(deserialize_with = "wardcast_gsi::integer_or_string")]
     pub steamid: Option<String>,
     /// The player's name.
     pub name: Option<String>,
@@ -147,7 +148,7 @@ pub struct Player {
     /// The match's totals.
     pub match_stats: Option<MatchStats>,
     /// Spectator mode: the watched SteamID64, or `free` (free camera).
-    #[serde(deserialize_with = "steam_id")]
+    #[serde(deserialize_with = "wardcast_gsi::integer_or_string")]
     pub spectarget: Option<String>,
     /// Spectator mode: `"x, y, z"`.
     pub position: Option<String>,
@@ -235,7 +236,7 @@ pub struct Bomb {
     #[serde(deserialize_with = "seconds")]
     pub countdown: Option<f64>,
     /// SteamID64 of the carrier, planter or defuser (sometimes a bare integer).
-    #[serde(deserialize_with = "steam_id")]
+    #[serde(deserialize_with = "wardcast_gsi::integer_or_string")]
     pub player: Option<String>,
 }
 
@@ -256,7 +257,7 @@ pub struct PhaseCountdowns {
 #[serde(default)]
 pub struct Grenade {
     /// SteamID64 of the thrower (sometimes a bare integer).
-    #[serde(deserialize_with = "steam_id")]
+    #[serde(deserialize_with = "wardcast_gsi::integer_or_string")]
     pub owner: Option<String>,
     /// `smoke`, `decoy`, `firebomb`, `inferno`, `flashbang`, `frag`.
     #[serde(rename = "type")]
@@ -273,18 +274,6 @@ pub struct Grenade {
     pub effecttime: Option<f64>,
     /// An inferno's flames, `flame_<id>` → `"x, y, z"`.
     pub flames: Option<BTreeMap<String, String>>,
-}
-
-/// How the game client is being used, judged from the body's shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// No match is loaded: menu heartbeats.
-    Idle,
-    /// The local player is in a match.
-    Playing,
-    /// The client is spectating or watching GOTV.
-    Spectating,
 }
 
 impl GameState {
@@ -311,38 +300,9 @@ impl GameState {
     }
 }
 
-/// Parses a body. A body that fails is parsed again to name the field.
+/// Parses a CS2 GSI body, reporting the JSON path of the first error.
 pub fn parse(body: &[u8]) -> Result<GameState, ParseError> {
-    serde_json::from_slice(body).map_err(|plain| {
-        let mut de = serde_json::Deserializer::from_slice(body);
-        match serde_path_to_error::deserialize::<_, GameState>(&mut de) {
-            Err(e) => ParseError {
-                path: e.path().to_string(),
-                message: e.inner().to_string(),
-            },
-            Ok(_) => ParseError {
-                path: String::new(),
-                message: plain.to_string(),
-            },
-        }
-    })
-}
-
-/// A SteamID64 as a string or a bare integer, kept as exact decimal text.
-fn steam_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        S(String),
-        U(u64),
-        I(i64),
-    }
-    Ok(match Option::<Raw>::deserialize(d)? {
-        None => None,
-        Some(Raw::S(s)) => Some(s),
-        Some(Raw::U(u)) => Some(u.to_string()),
-        Some(Raw::I(i)) => Some(i.to_string()),
-    })
+    wardcast_gsi::parse_as(body)
 }
 
 /// Seconds as a number or as a number in a string (`"34.9"`); text that is

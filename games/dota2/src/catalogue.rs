@@ -5,50 +5,10 @@
 //! or does not yet produce is listed with [`Support::Unsupported`] and a reason,
 //! so clients are told rather than left waiting.
 
+use wardcast_engine::catalogue::{
+    addition as extra, overwolf as ow, overwolf_unsupported as ow_unsupported,
+};
 pub use wardcast_engine::{key, no_key, FeatureSpec, InfoSpec, Support};
-
-const fn ow(
-    name: &'static str,
-    events: &'static [&'static str],
-    info: &'static [InfoSpec],
-) -> FeatureSpec {
-    FeatureSpec {
-        name,
-        events,
-        info,
-        support: Support::Supported,
-        overwolf: true,
-    }
-}
-
-const fn ow_unsupported(
-    name: &'static str,
-    events: &'static [&'static str],
-    info: &'static [InfoSpec],
-    why: &'static str,
-) -> FeatureSpec {
-    FeatureSpec {
-        name,
-        events,
-        info,
-        support: Support::Unsupported(why),
-        overwolf: true,
-    }
-}
-
-const fn extra(
-    name: &'static str,
-    events: &'static [&'static str],
-    info: &'static [InfoSpec],
-) -> FeatureSpec {
-    FeatureSpec {
-        name,
-        events,
-        info,
-        support: Support::Supported,
-        overwolf: false,
-    }
-}
 
 /// Why the `chat` feature is off unless the broker opts in.
 pub const CHAT_OPT_IN: &str = "chat is private text: start wardcast with --allow-chat to enable";

@@ -77,7 +77,7 @@ pub struct Map {
     /// `"start"`, `"hero_demo_main"`, ...
     pub name: Option<String>,
     /// Match id; `"0"` in bot and local games. Some old bodies sent a number.
-    #[serde(deserialize_with = "string_or_number")]
+    #[serde(deserialize_with = "wardcast_gsi::integer_or_string")]
     pub matchid: Option<String>,
     /// Engine time since load.
     pub game_time: Option<i64>,
@@ -360,23 +360,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Slots<T> {
 fn is_team_key(key: &str) -> bool {
     key.strip_prefix("team")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// Accepts a string or a number and keeps it as a string (`map.matchid` was once a number).
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        S(String),
-        I(i64),
-        U(u64),
-    }
-    Ok(match Option::<Raw>::deserialize(d)? {
-        None => None,
-        Some(Raw::S(s)) => Some(s),
-        Some(Raw::I(i)) => Some(i.to_string()),
-        Some(Raw::U(u)) => Some(u.to_string()),
-    })
 }
 
 impl GameState {
