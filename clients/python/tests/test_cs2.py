@@ -37,7 +37,13 @@ def named(events: List[wardcast.Event], feature: str, name: str) -> List[wardcas
 
 
 def test_a_cs2_match_reaches_a_python_bot(broker: Broker, client: wardcast.Client) -> None:
+    launched = Recorder()
+    client.on("game_info", launched)
+    assert client.connect(timeout=T)
     broker.post(CAPTURE[0])
+    # The broker answers the post at once and the engine runs after it: the
+    # launch is what says CS2 is now the source's game.
+    launched.wait_for(lambda g: any(u["gameInfo"]["classId"] == 22730 for u in g), "CS2's gameLaunched")
     running = client.get_running_game_info(timeout=T)
     assert {k: running[k] for k in CS2} == CS2 and running["isRunning"] is True, running
     features = {f["name"] for f in client.get_features(timeout=T)["features"]}
