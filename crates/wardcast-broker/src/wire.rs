@@ -160,11 +160,34 @@ fn info_update_into(
     format: DataFormat,
     out: &mut Vec<u8>,
 ) {
+    info_notification(seq, feature, InfoMap(info, format), snapshot, out);
+}
+
+/// Renders an `onInfoUpdates2` notification of info updates merged by
+/// reference (a client's catch-up), with nothing copied but the output.
+pub(crate) fn merged_info_update(
+    seq: u64,
+    feature: &str,
+    info: &MergedInfo<'_>,
+    format: DataFormat,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    info_notification(seq, feature, MergedMap(info, format), false, &mut out);
+    out
+}
+
+fn info_notification<I: Serialize>(
+    seq: u64,
+    feature: &str,
+    info: I,
+    snapshot: bool,
+    out: &mut Vec<u8>,
+) {
     #[derive(Serialize)]
-    struct Params<'a> {
+    struct Params<'a, I> {
         seq: u64,
         feature: &'a str,
-        info: InfoMap<'a>,
+        info: I,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         snapshot: bool,
     }
@@ -173,11 +196,79 @@ fn info_update_into(
         Params {
             seq,
             feature,
-            info: InfoMap(info, format),
+            info,
             snapshot,
         },
         out,
     );
+}
+
+/// Several info updates of one feature merged by reference: categories and
+/// keys in the order first seen, each key with the newest value.
+#[derive(Debug, Default)]
+pub(crate) struct MergedInfo<'a> {
+    categories: Vec<MergedCategory<'a>>,
+}
+
+#[derive(Debug)]
+struct MergedCategory<'a> {
+    name: &'a str,
+    keys: Vec<(&'a str, &'a Value)>,
+    index: std::collections::HashMap<&'a str, usize>,
+}
+
+impl<'a> MergedInfo<'a> {
+    /// Merges one update (category → key → value) over what came before.
+    pub(crate) fn merge(&mut self, info: &'a Map<String, Value>) {
+        for (category, keys) in info {
+            let i = match self.categories.iter().position(|c| c.name == category) {
+                Some(i) => i,
+                None => {
+                    self.categories.push(MergedCategory {
+                        name: category,
+                        keys: Vec::new(),
+                        index: std::collections::HashMap::new(),
+                    });
+                    self.categories.len() - 1
+                }
+            };
+            let slot = &mut self.categories[i];
+            let Value::Object(keys) = keys else {
+                continue;
+            };
+            for (key, value) in keys {
+                match slot.index.get(key.as_str()) {
+                    Some(&at) => slot.keys[at].1 = value,
+                    None => {
+                        slot.index.insert(key, slot.keys.len());
+                        slot.keys.push((key, value));
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct MergedMap<'m, 'a>(&'m MergedInfo<'a>, DataFormat);
+
+impl Serialize for MergedMap<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Category<'m, 'a>(&'m [(&'a str, &'a Value)], DataFormat);
+        impl Serialize for Category<'_, '_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    map.serialize_entry(k, &InfoValue(v, self.1))?;
+                }
+                map.end()
+            }
+        }
+        let mut outer = s.serialize_map(Some(self.0.categories.len()))?;
+        for category in &self.0.categories {
+            outer.serialize_entry(category.name, &Category(&category.keys, self.1))?;
+        }
+        outer.end()
+    }
 }
 
 /// Renders an `onError` notification.
