@@ -11,8 +11,9 @@
 //! to back. A node applying it parses the header (its info updates feed the
 //! node's store) and writes the frames from the buffers as they came.
 
-use bytes::{BufMut, Bytes, BytesMut};
-use serde_json::{json, Map, Value};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::batch::EventItem;
 use crate::hub::{OutOfOrder, Published};
@@ -85,53 +86,157 @@ impl BusBatch {
 
     /// The bytes to carry.
     pub fn encode(&self) -> Bytes {
-        let frames: Vec<Value> = self
+        let frames: Vec<FrameOut<'_>> = self
             .published
             .frames
             .iter()
-            .map(|frame| match &frame.payload {
-                Payload::Events { feature, events } => json!({
-                    "seq": frame.seq, "kind": "events", "feature": feature,
-                    "events": events.iter().map(|e| json!({"name": e.name, "data": e.data})).collect::<Vec<_>>(),
-                }),
-                Payload::Info { feature, info } => json!({
-                    "seq": frame.seq, "kind": "info", "feature": feature, "info": info,
-                }),
-                Payload::GameInfo { running, .. } => json!({
-                    "seq": frame.seq, "kind": "game", "running": running,
-                }),
+            .map(|frame| {
+                let mut out = FrameOut {
+                    seq: frame.seq,
+                    kind: Kind::Game,
+                    feature: None,
+                    events: None,
+                    info: None,
+                    running: None,
+                };
+                match &frame.payload {
+                    Payload::Events { feature, events } => {
+                        out.kind = Kind::Events;
+                        out.feature = Some(feature);
+                        out.events = Some(EventsOut(events));
+                    }
+                    Payload::Info { feature, info } => {
+                        out.kind = Kind::Info;
+                        out.feature = Some(feature);
+                        out.info = Some(info);
+                    }
+                    Payload::GameInfo { running, .. } => out.running = Some(*running),
+                }
+                out
             })
             .collect();
         let (string, string_ends) = self.published.wire(DataFormat::String).parts();
         let (object, object_ends) = self.published.wire(DataFormat::Object).parts();
-        let mut header = json!({
-            "number": self.number,
-            "frames": frames,
-            "string": string_ends,
-            "object": object_ends,
+        // Wall-clock microseconds, so a node elsewhere can tell how old the
+        // game data is (its latency histogram: GSI in → client write).
+        let received_us = self.published.received_at.and_then(|at| {
+            let wall = std::time::SystemTime::now().checked_sub(at.elapsed())?;
+            let since = wall.duration_since(std::time::UNIX_EPOCH).ok()?;
+            Some(u64::try_from(since.as_micros()).unwrap_or(0))
         });
-        if let Some(details) = &self.details {
-            header["details"] = Value::Object(details.clone());
+        let header = HeaderOut {
+            number: self.number,
+            frames,
+            string: string_ends,
+            object: object_ends,
+            details: self.details.as_ref(),
+            received_us,
+        };
+        // The header is about the size of the object-format frames.
+        let mut out = Vec::with_capacity(8 + 2 * object.len() + string.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&[0; 4]);
+        // Serializing plain data into a Vec cannot fail.
+        if serde_json::to_writer(&mut out, &header).is_err() {
+            out.truncate(8);
         }
-        if let Some(at) = self.published.received_at {
-            // Wall-clock microseconds, so a node elsewhere can tell how old
-            // the game data is (its latency histogram: GSI in → client write).
-            let wall = std::time::SystemTime::now()
-                .checked_sub(at.elapsed())
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-            if let Some(wall) = wall {
-                header["received_us"] = u64::try_from(wall.as_micros()).unwrap_or(0).into();
-            }
-        }
-        let header = header.to_string();
-        let mut out = BytesMut::with_capacity(8 + header.len() + string.len() + object.len());
-        out.put_slice(MAGIC);
-        out.put_u32_le(u32::try_from(header.len()).unwrap_or(u32::MAX));
-        out.put_slice(header.as_bytes());
-        out.put_slice(string);
-        out.put_slice(object);
-        out.freeze()
+        let header_len = u32::try_from(out.len() - 8).unwrap_or(u32::MAX);
+        out[4..8].copy_from_slice(&header_len.to_le_bytes());
+        out.extend_from_slice(string);
+        out.extend_from_slice(object);
+        Bytes::from(out)
     }
+}
+
+/// A frame's kind in a batch header.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Events,
+    Info,
+    Game,
+}
+
+/// A batch's header as written: borrowed from the batch, nothing copied.
+#[derive(Serialize)]
+struct HeaderOut<'a> {
+    number: u64,
+    frames: Vec<FrameOut<'a>>,
+    string: &'a [usize],
+    object: &'a [usize],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    received_us: Option<u64>,
+}
+
+/// One frame of a header as written.
+#[derive(Serialize)]
+struct FrameOut<'a> {
+    seq: u64,
+    kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feature: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<EventsOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    info: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    running: Option<bool>,
+}
+
+/// A frame's events as written: `[{"name", "data"}]`.
+struct EventsOut<'a>(&'a [EventItem]);
+
+impl Serialize for EventsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct One<'a> {
+            name: &'a str,
+            data: &'a Value,
+        }
+        s.collect_seq(self.0.iter().map(|e| One {
+            name: &e.name,
+            data: &e.data,
+        }))
+    }
+}
+
+/// A batch's header as read: parsed straight into what the batch keeps.
+#[derive(Deserialize)]
+struct HeaderIn {
+    number: u64,
+    frames: Vec<FrameIn>,
+    string: Vec<usize>,
+    object: Vec<usize>,
+    #[serde(default)]
+    details: Option<Map<String, Value>>,
+    #[serde(default)]
+    received_us: Option<u64>,
+}
+
+/// One frame of a header as read.
+#[derive(Deserialize)]
+struct FrameIn {
+    seq: u64,
+    kind: Kind,
+    #[serde(default)]
+    feature: Option<String>,
+    #[serde(default)]
+    events: Option<Vec<EventIn>>,
+    #[serde(default)]
+    info: Option<Map<String, Value>>,
+    #[serde(default)]
+    running: bool,
+}
+
+/// One event as read.
+#[derive(Deserialize)]
+struct EventIn {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    data: Value,
 }
 
 impl Source {
@@ -242,68 +347,46 @@ impl Source {
         if header_len > MAX_HEADER || 8 + header_len > bytes.len() {
             return Err(bad("batch header out of bounds"));
         }
-        let header: Value = serde_json::from_slice(&bytes[8..8 + header_len])
+        let header: HeaderIn = serde_json::from_slice(&bytes[8..8 + header_len])
             .map_err(|e| bad(format!("batch header: {e}")))?;
-        let number = header["number"]
-            .as_u64()
+        let number = Some(header.number)
             .filter(|n| (1..=crate::hub::MAX_BATCH).contains(n))
             .ok_or_else(|| bad("batch without a number from 1 to 2^37"))?;
-        let ends = |key: &str| -> Result<Vec<usize>, Error> {
-            header[key]
-                .as_array()
-                .ok_or_else(|| bad(format!("batch without {key} ends")))?
-                .iter()
-                .map(|v| {
-                    v.as_u64()
-                        .and_then(|n| usize::try_from(n).ok())
-                        .ok_or_else(|| bad("a frame end is not a length"))
-                })
-                .collect()
-        };
-        let (string_ends, object_ends) = (ends("string")?, ends("object")?);
         let body = bytes.slice(8 + header_len..);
-        let string_len = string_ends.last().copied().unwrap_or(0);
+        let string_len = header.string.last().copied().unwrap_or(0);
         if string_len > body.len() {
             return Err(bad("batch frames out of bounds"));
         }
-        let string = Wire::from_parts(body.slice(..string_len), string_ends)
+        let string = Wire::from_parts(body.slice(..string_len), header.string)
             .ok_or_else(|| bad("string frames do not fit"))?;
-        let object = Wire::from_parts(body.slice(string_len..), object_ends)
+        let object = Wire::from_parts(body.slice(string_len..), header.object)
             .ok_or_else(|| bad("object frames do not fit"))?;
         let catalogue = self.catalogue();
-        let list = header["frames"]
-            .as_array()
-            .ok_or_else(|| bad("batch without frames"))?;
-        let mut frames = Vec::with_capacity(list.len());
-        for item in list {
-            let seq = item["seq"]
-                .as_u64()
-                .ok_or_else(|| bad("a frame without a seq"))?;
-            let feature = |item: &Value| -> Result<(String, crate::FeatureId), Error> {
-                let name = item["feature"]
-                    .as_str()
-                    .ok_or_else(|| bad("a frame without a feature"))?;
-                let id = catalogue.id(name).ok_or_else(|| {
+        let mut frames = Vec::with_capacity(header.frames.len());
+        for item in header.frames {
+            let feature = |name: Option<String>| -> Result<(String, crate::FeatureId), Error> {
+                let name = name.ok_or_else(|| bad("a frame without a feature"))?;
+                let id = catalogue.id(&name).ok_or_else(|| {
                     bad(format!(
                         "feature {name:?} is not in this broker's catalogue"
                     ))
                 })?;
-                Ok((name.to_string(), id))
+                Ok((name, id))
             };
-            let frame = match item["kind"].as_str() {
-                Some("events") => {
-                    let (name, id) = feature(item)?;
-                    let events = item["events"]
-                        .as_array()
+            let frame = match item.kind {
+                Kind::Events => {
+                    let (name, id) = feature(item.feature)?;
+                    let events = item
+                        .events
                         .ok_or_else(|| bad("events frame without events"))?
-                        .iter()
+                        .into_iter()
                         .map(|e| EventItem {
-                            name: e["name"].as_str().unwrap_or_default().to_string(),
-                            data: e["data"].clone(),
+                            name: e.name,
+                            data: e.data,
                         })
                         .collect();
                     Frame::new(
-                        seq,
+                        item.seq,
                         Target::Feature(id),
                         Payload::Events {
                             feature: name,
@@ -311,14 +394,11 @@ impl Source {
                         },
                     )
                 }
-                Some("info") => {
-                    let (name, id) = feature(item)?;
-                    let info: Map<String, Value> = item["info"]
-                        .as_object()
-                        .cloned()
-                        .ok_or_else(|| bad("info frame without info"))?;
+                Kind::Info => {
+                    let (name, id) = feature(item.feature)?;
+                    let info = item.info.ok_or_else(|| bad("info frame without info"))?;
                     Frame::new(
-                        seq,
+                        item.seq,
                         Target::Feature(id),
                         Payload::Info {
                             feature: name,
@@ -326,15 +406,14 @@ impl Source {
                         },
                     )
                 }
-                Some("game") => Frame::new(
-                    seq,
+                Kind::Game => Frame::new(
+                    item.seq,
                     Target::Subscribed,
                     Payload::GameInfo {
                         game: self.inner.hub.game_identity().clone(),
-                        running: item["running"].as_bool().unwrap_or(false),
+                        running: item.running,
                     },
                 ),
-                _ => return Err(bad("a frame of an unknown kind")),
             };
             frames.push(frame);
         }
@@ -342,11 +421,11 @@ impl Source {
             return Err(bad("frame count and buffers disagree"));
         }
         let mut published = Published::rendered(frames, string, object);
-        published.received_at = header["received_us"].as_u64().and_then(received_at);
+        published.received_at = header.received_us.and_then(received_at);
         Ok(BusBatch {
             number,
             published,
-            details: header["details"].as_object().cloned(),
+            details: header.details,
         })
     }
 }
@@ -355,6 +434,7 @@ impl Source {
 mod tests {
     use super::*;
     use crate::{Broker, BrokerConfig, Catalogue, FeatureDef};
+    use serde_json::json;
 
     fn broker() -> Broker {
         let feature = |name: &str| FeatureDef {
@@ -412,6 +492,60 @@ mod tests {
     }
 
     #[test]
+    fn the_header_keeps_its_format() {
+        // A batch as format 1 has always written it (JetStream file storage
+        // keeps batches across upgrades): every frame kind, details, a stamp.
+        let source = broker().default_source();
+        let string = wire_of(&["a", "b", "c"]);
+        let object = wire_of(&["d", "e", "f"]);
+        let header = json!({
+            "number": 7,
+            "frames": [
+                {"seq": 7 << 20 | 1, "kind": "events", "feature": "kill",
+                 "events": [{"name": "kill", "data": {"kills": 1}}, {"name": "kill", "data": null}]},
+                {"seq": 7 << 20 | 2, "kind": "info", "feature": "me", "info": {"me": {"hero": "axe"}}},
+                {"seq": 7 << 20 | 3, "kind": "game", "running": true},
+            ],
+            "string": string.1,
+            "object": object.1,
+            "details": {"match_id": "42"},
+        })
+        .to_string();
+        let mut bytes = b"WCB1".to_vec();
+        bytes.extend_from_slice(&u32::try_from(header.len()).expect("small").to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend_from_slice(&string.0);
+        bytes.extend_from_slice(&object.0);
+        let read = source.decode(Bytes::from(bytes)).expect("decodes");
+        assert_eq!((read.number(), read.len()), (7, 3));
+        assert!(read.touches("me") && !read.touches("kill"));
+        assert_eq!(
+            read.details.as_ref().expect("details")["match_id"],
+            json!("42")
+        );
+        let again = source
+            .decode(read.encode())
+            .expect("what it writes, it reads");
+        assert_eq!(again.encode(), read.encode(), "encode is stable");
+        let Payload::Events { events, .. } = &again.published.frames[0].payload else {
+            panic!("events first");
+        };
+        assert_eq!(events[0].data, json!({"kills": 1}));
+        assert_eq!(events[1].data, Value::Null);
+    }
+
+    /// Pre-rendered frames with these texts, and their ends.
+    fn wire_of(texts: &[&str]) -> (Vec<u8>, Vec<usize>) {
+        let mut buf = Vec::new();
+        let mut ends = Vec::new();
+        for text in texts {
+            crate::wire::encode_text(text.as_bytes(), &mut buf);
+            ends.push(buf.len());
+        }
+        (buf, ends)
+    }
+
+    #[test]
     fn garbage_is_an_error_not_a_panic() {
         let source = broker().default_source();
         for bytes in [
@@ -420,6 +554,7 @@ mod tests {
             b"WCB1\xff\xff\xff\x7f{}",
             b"WCB1\x02\x00\x00\x00{}",
             b"WCB1\x0d\x00\x00\x00{\"number\":1}xx",
+            b"WCB1\x48\x00\x00\x00{\"number\":1,\"frames\":[{\"seq\":1,\"kind\":\"other\"}],\"string\":[],\"object\":[]}",
         ] {
             assert!(
                 source.decode(Bytes::copy_from_slice(bytes)).is_err(),

@@ -709,13 +709,16 @@ impl Hub {
 fn merge(store: &mut Map<String, Value>, update: &Map<String, Value>) {
     for (category, keys) in update {
         let Value::Object(keys) = keys else { continue };
-        let slot = store
-            .entry(category.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(slot) = slot {
+        if !store.contains_key(category) {
+            store.insert(category.clone(), Value::Object(Map::new()));
+        }
+        if let Some(Value::Object(slot)) = store.get_mut(category) {
             for (key, value) in keys {
                 if value.is_null() {
                     slot.remove(key);
+                } else if let Some(old) = slot.get_mut(key) {
+                    // The key is already there: only the value is copied.
+                    *old = value.clone();
                 } else {
                     slot.insert(key.clone(), value.clone());
                 }
