@@ -474,11 +474,7 @@ impl Session {
             .flat_map(|(b, batch)| batch.frames.iter().enumerate().map(move |(i, f)| (b, i, f)))
             .filter(|(_, _, f)| sub.wants(f.seq, f.target, f.is_info))
             .collect();
-        let plan = if batches.len() < CONFLATE_FROM {
-            due.iter().map(|&(b, i, _)| Conflated::Keep(b, i)).collect()
-        } else {
-            conflate(&due, sub.format)
-        };
+        let plan = plan(&due, batches.len(), sub.format);
         drop(due);
         let format = sub.format;
         let first = out.keep(batches);
@@ -892,6 +888,17 @@ enum Conflated {
     Merged(Vec<u8>),
 }
 
+/// Plans a catch-up write of `batches` batches: the shared frames as they
+/// are while the client is fewer than [`CONFLATE_FROM`] batches behind,
+/// conflated from there on.
+fn plan(due: &[(usize, usize, &Frame)], batches: usize, format: DataFormat) -> Vec<Conflated> {
+    if batches < CONFLATE_FROM {
+        due.iter().map(|&(b, i, _)| Conflated::Keep(b, i)).collect()
+    } else {
+        conflate(due, format)
+    }
+}
+
 /// Plans the frames for a client that is behind, given its due frames as
 /// (batch, index, frame): events pass through in order; each feature's info
 /// updates merge into one, newest value per key, sent where the last of them
@@ -989,6 +996,26 @@ mod tests {
                 events,
             },
         )
+    }
+
+    #[test]
+    fn a_client_a_little_behind_gets_the_shared_frames_and_one_further_behind_a_merge() {
+        let frames: Vec<Frame> = (0..4)
+            .map(|n| info(n + 1, "me", json!({"me": {"gold": n}})))
+            .collect();
+        let due: Vec<(usize, usize, &Frame)> =
+            frames.iter().enumerate().map(|(b, f)| (b, 0, f)).collect();
+        let kept: Vec<Conflated> = (0..4).map(|b| Conflated::Keep(b, 0)).collect();
+        assert_eq!(plan(&due[..3], 3, DataFormat::Object), kept[..3]);
+        let merged = plan(&due, CONFLATE_FROM, DataFormat::Object);
+        let [Conflated::Merged(json)] = &merged[..] else {
+            panic!("one merged update, got {merged:?}");
+        };
+        let sent: Value = serde_json::from_slice(json).expect("json");
+        assert_eq!(
+            sent["params"],
+            json!({"seq": 4, "feature": "me", "info": {"me": {"gold": 3}}})
+        );
     }
 
     #[test]
