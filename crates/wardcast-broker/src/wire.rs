@@ -73,12 +73,20 @@ impl Serialize for InfoMap<'_> {
     }
 }
 
-struct Keys<'a>(&'a Map<String, Value>, DataFormat);
+/// One category's keys → values in a given format, from any list of
+/// (key, value) pairs: a store's map or a merge's borrowed pairs.
+struct Keys<I>(I, DataFormat);
 
-impl Serialize for Keys<'_> {
+impl<'a, K, I> Serialize for Keys<I>
+where
+    K: Serialize + ?Sized + 'a,
+    I: IntoIterator<Item = (&'a K, &'a Value)> + Clone,
+    I::IntoIter: ExactSizeIterator,
+{
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
+        let pairs = self.0.clone().into_iter();
+        let mut map = s.serialize_map(Some(pairs.len()))?;
+        for (k, v) in pairs {
             map.serialize_entry(k, &InfoValue(v, self.1))?;
         }
         map.end()
@@ -253,19 +261,10 @@ struct MergedMap<'m, 'a>(&'m MergedInfo<'a>, DataFormat);
 
 impl Serialize for MergedMap<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Category<'m, 'a>(&'m [(&'a str, &'a Value)], DataFormat);
-        impl Serialize for Category<'_, '_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(Some(self.0.len()))?;
-                for (k, v) in self.0 {
-                    map.serialize_entry(k, &InfoValue(v, self.1))?;
-                }
-                map.end()
-            }
-        }
         let mut outer = s.serialize_map(Some(self.0.categories.len()))?;
         for category in &self.0.categories {
-            outer.serialize_entry(category.name, &Category(&category.keys, self.1))?;
+            let pairs = category.keys.iter().map(|&(k, v)| (k, v));
+            outer.serialize_entry(category.name, &Keys(pairs, self.1))?;
         }
         outer.end()
     }
