@@ -48,7 +48,7 @@ const DRAIN_LIMIT: usize = 256;
 /// little behind gets the shared frames as they are, which costs the broker
 /// nothing but the copy into the socket (7,500 clients of a spectated match,
 /// each a batch or two behind: 39.9 µs of CPU per message rendering for
-/// each, 12.5 µs writing the shared bytes; BENCHMARKS.md).
+/// each, 12.7 µs writing the shared bytes; BENCHMARKS.md).
 const CONFLATE_FROM: usize = 4;
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
