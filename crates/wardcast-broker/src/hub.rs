@@ -28,6 +28,13 @@ pub(crate) struct Published {
     string: Wire,
     /// The same in the object format, rendered when a client first wants it.
     object: std::sync::OnceLock<Wire>,
+    /// Whether its info maps went into the hub's store when it was applied
+    /// (it was rendered in both formats already, so nothing needs them to
+    /// render): the batch then keeps only its bytes, and [`Published::info_of`]
+    /// reads an info frame back from them for a client that conflates.
+    info_moved: bool,
+    /// Info frames read back from the object format, once, for conflation.
+    read_back: std::sync::OnceLock<Vec<Option<Map<String, Value>>>>,
 }
 
 impl Published {
@@ -39,6 +46,8 @@ impl Published {
             received_at,
             string,
             object: std::sync::OnceLock::new(),
+            info_moved: false,
+            read_back: std::sync::OnceLock::new(),
         }
     }
 
@@ -49,7 +58,35 @@ impl Published {
             received_at: None,
             string,
             object: std::sync::OnceLock::from(object),
+            info_moved: false,
+            read_back: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The feature and category → key → value map of frame `i`, if it is an
+    /// info update: from the frame, or read back from its bytes once its
+    /// maps went into the store (`None` if they do not read, which cannot
+    /// happen to bytes this broker rendered: the frame is then sent as is).
+    pub fn info_of(&self, i: usize) -> Option<(&str, &Map<String, Value>)> {
+        let frame = self.frames.get(i)?;
+        if !self.info_moved {
+            return frame.info();
+        }
+        let Payload::Info { feature, .. } = &frame.payload else {
+            return None;
+        };
+        let read = self.read_back.get_or_init(|| {
+            let object = self.wire(DataFormat::Object);
+            (0..self.frames.len())
+                .map(|i| {
+                    self.frames[i]
+                        .is_info
+                        .then(|| crate::wire::info_of_text(object.frame_text(i)?))
+                        .flatten()
+                })
+                .collect()
+        });
+        Some((feature, read.get(i)?.as_ref()?))
     }
 
     /// The frames as WebSocket bytes in `format`.
@@ -65,6 +102,8 @@ impl Published {
     /// Roughly what the batch weighs in memory: the rendered bytes plus the
     /// kept payload, whose `serde_json::Value` tree is several times larger than
     /// its text (measured: RSS follows about 8× the rendered length).
+    /// A batch whose info moved into the store weighs the same: its info is
+    /// read back when a client conflates, and then weighs as much again.
     pub fn weight(&self) -> usize {
         8 * self.string.len()
     }
@@ -448,15 +487,24 @@ impl Hub {
 
     /// Updates the store, the history and the ring with one publication, in
     /// one critical section, so they stay in one order.
-    fn apply_locked(&self, st: &mut State, number: u64, published: Published) {
+    fn apply_locked(&self, st: &mut State, number: u64, mut published: Published) {
         let mut game_info = None;
-        for frame in &published.frames {
-            match &frame.payload {
+        // Rendered in both formats already (the bus's batches): the info maps
+        // move into the store instead of being copied, and the batch keeps
+        // its bytes.
+        let movable = published.object.get().is_some();
+        published.info_moved = movable;
+        for frame in &mut published.frames {
+            match &mut frame.payload {
                 Payload::Info { info, .. } => {
                     if let Target::Feature(feature) = frame.target {
                         if let Some(store) = st.info.get_mut(usize::from(feature.0)) {
                             store.seq = frame.seq;
-                            merge(&mut store.info, info);
+                            if movable {
+                                merge_owned(&mut store.info, std::mem::take(info));
+                            } else {
+                                merge(&mut store.info, info);
+                            }
                         }
                     }
                 }
@@ -706,6 +754,29 @@ impl Hub {
 
 /// Applies one update to a feature's store: `null` removes a key, and an empty
 /// category is dropped.
+/// [`merge`], taking the update's keys and values instead of copying them.
+fn merge_owned(store: &mut Map<String, Value>, update: Map<String, Value>) {
+    for (category, keys) in update {
+        let Value::Object(keys) = keys else { continue };
+        if !store.contains_key(&category) {
+            store.insert(category.clone(), Value::Object(Map::new()));
+        }
+        let Some(Value::Object(slot)) = store.get_mut(&category) else {
+            continue;
+        };
+        for (key, value) in keys {
+            if value.is_null() {
+                slot.remove(&key);
+            } else {
+                slot.insert(key, value);
+            }
+        }
+        if slot.is_empty() {
+            store.remove(&category);
+        }
+    }
+}
+
 fn merge(store: &mut Map<String, Value>, update: &Map<String, Value>) {
     for (category, keys) in update {
         let Value::Object(keys) = keys else { continue };

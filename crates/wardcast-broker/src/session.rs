@@ -474,7 +474,7 @@ impl Session {
             .flat_map(|(b, batch)| batch.frames.iter().enumerate().map(move |(i, f)| (b, i, f)))
             .filter(|(_, _, f)| sub.wants(f.seq, f.target, f.is_info))
             .collect();
-        let plan = plan(&due, batches.len(), sub.format);
+        let plan = plan(&due, &batches, sub.format);
         drop(due);
         let format = sub.format;
         let first = out.keep(batches);
@@ -891,20 +891,37 @@ enum Conflated {
 /// Plans a catch-up write of `batches` batches: the shared frames as they
 /// are while the client is fewer than [`CONFLATE_FROM`] batches behind,
 /// conflated from there on.
-fn plan(due: &[(usize, usize, &Frame)], batches: usize, format: DataFormat) -> Vec<Conflated> {
-    if batches < CONFLATE_FROM {
-        due.iter().map(|&(b, i, _)| Conflated::Keep(b, i)).collect()
-    } else {
-        conflate(due, format)
+fn plan(
+    due: &[(usize, usize, &Frame)],
+    batches: &[Arc<Published>],
+    format: DataFormat,
+) -> Vec<Conflated> {
+    if batches.len() < CONFLATE_FROM {
+        return due.iter().map(|&(b, i, _)| Conflated::Keep(b, i)).collect();
     }
+    let due: Vec<Due<'_>> = due
+        .iter()
+        .map(|&(b, i, frame)| {
+            let info = frame
+                .is_info
+                .then(|| batches.get(b).and_then(|batch| batch.info_of(i)))
+                .flatten();
+            (b, i, frame.seq, info)
+        })
+        .collect();
+    conflate(&due, format)
 }
 
-/// Plans the frames for a client that is behind, given its due frames as
-/// (batch, index, frame): events pass through in order; each feature's info
+/// A due frame in a catch-up: its batch, its index there, its seq, and its
+/// feature and info map if it is an info update that can merge.
+type Due<'a> = (usize, usize, u64, Option<(&'a str, &'a Map<String, Value>)>);
+
+/// Plans the frames for a client that is behind, given its due frames:
+/// events pass through in order; each feature's info
 /// updates merge into one, newest value per key, sent where the last of them
 /// was (market-data style conflation). A single info update of a feature keeps
 /// its shared bytes.
-fn conflate(frames: &[(usize, usize, &Frame)], format: DataFormat) -> Vec<Conflated> {
+fn conflate(frames: &[Due<'_>], format: DataFormat) -> Vec<Conflated> {
     /// One feature's info updates in this catch-up: how many, how many are
     /// still to come while rendering, and their merge (by reference: nothing
     /// is copied but the rendered output).
@@ -915,7 +932,7 @@ fn conflate(frames: &[(usize, usize, &Frame)], format: DataFormat) -> Vec<Confla
         info: MergedInfo<'a>,
     }
     let mut merges: Vec<Merge<'_>> = Vec::new();
-    for (feature, info) in frames.iter().filter_map(|(_, _, f)| f.info()) {
+    for &(feature, info) in frames.iter().filter_map(|(_, _, _, info)| info.as_ref()) {
         let i = match merges.iter().position(|m| m.feature == feature) {
             Some(i) => i,
             None => {
@@ -934,8 +951,8 @@ fn conflate(frames: &[(usize, usize, &Frame)], format: DataFormat) -> Vec<Confla
         merge.info.merge(info);
     }
     let mut out = Vec::with_capacity(frames.len());
-    for &(b, i, frame) in frames {
-        let Some((feature, _)) = frame.info() else {
+    for &(b, i, seq, info) in frames {
+        let Some((feature, _)) = info else {
             out.push(Conflated::Keep(b, i));
             continue;
         };
@@ -951,7 +968,7 @@ fn conflate(frames: &[(usize, usize, &Frame)], format: DataFormat) -> Vec<Confla
             out.push(Conflated::Keep(b, i));
         } else {
             out.push(Conflated::Merged(wire::merged_info_update(
-                frame.seq,
+                seq,
                 feature,
                 &merge.info,
                 format,
@@ -998,24 +1015,86 @@ mod tests {
         )
     }
 
+    /// Four batches, one `me` update each (gold 0 to 3, a key removed by
+    /// the last), applied to a hub: published here (`moved: false`), or
+    /// rendered in both formats as the bus's batches are, whose info then
+    /// moves into the store and is read back from the bytes to conflate.
+    fn applied(moved: bool) -> (crate::hub::Hub, Vec<Arc<Published>>) {
+        let catalogue = crate::Catalogue::new(vec![crate::FeatureDef {
+            name: "me".into(),
+            events: Vec::new(),
+            info: Vec::new(),
+            supported: true,
+            reason: None,
+            state: 1,
+        }]);
+        let limits = crate::hub::HistoryLimits {
+            max_notifications: 100,
+            max_age: std::time::Duration::from_secs(60),
+            max_bytes: 1 << 20,
+        };
+        let hub = crate::hub::Hub::new(&catalogue, 16, 1 << 20, Default::default(), limits);
+        let batches = (0..4u64)
+            .map(|n| {
+                let last = if n == 3 { Value::Null } else { json!("axe") };
+                let frames = vec![info(
+                    (n + 1) << 20 | 1,
+                    "me",
+                    json!({"me": {"gold": n, "hero": last}}),
+                )];
+                let published = if moved {
+                    let string = crate::wire::Wire::render(&frames, DataFormat::String);
+                    let object = crate::wire::Wire::render(&frames, DataFormat::Object);
+                    Published::rendered(frames, string, object)
+                } else {
+                    Published::new(frames, None)
+                };
+                hub.apply(n + 1, published).expect("in order");
+                hub.last_published().expect("published")
+            })
+            .collect();
+        (hub, batches)
+    }
+
     #[test]
     fn a_client_a_little_behind_gets_the_shared_frames_and_one_further_behind_a_merge() {
-        let frames: Vec<Frame> = (0..4)
-            .map(|n| info(n + 1, "me", json!({"me": {"gold": n}})))
-            .collect();
-        let due: Vec<(usize, usize, &Frame)> =
-            frames.iter().enumerate().map(|(b, f)| (b, 0, f)).collect();
-        let kept: Vec<Conflated> = (0..4).map(|b| Conflated::Keep(b, 0)).collect();
-        assert_eq!(plan(&due[..3], 3, DataFormat::Object), kept[..3]);
-        let merged = plan(&due, CONFLATE_FROM, DataFormat::Object);
-        let [Conflated::Merged(json)] = &merged[..] else {
-            panic!("one merged update, got {merged:?}");
-        };
-        let sent: Value = serde_json::from_slice(json).expect("json");
-        assert_eq!(
-            sent["params"],
-            json!({"seq": 4, "feature": "me", "info": {"me": {"gold": 3}}})
-        );
+        let (kept_hub, _) = applied(false);
+        for moved in [false, true] {
+            let (hub, batches) = applied(moved);
+            let due: Vec<(usize, usize, &Frame)> = batches
+                .iter()
+                .enumerate()
+                .map(|(b, p)| (b, 0, &p.frames[0]))
+                .collect();
+            let kept: Vec<Conflated> = (0..4).map(|b| Conflated::Keep(b, 0)).collect();
+            assert_eq!(
+                plan(&due[..3], &batches[..3], DataFormat::Object),
+                kept[..3]
+            );
+            for format in [DataFormat::Object, DataFormat::String] {
+                let merged = plan(&due, &batches, format);
+                let [Conflated::Merged(json)] = &merged[..] else {
+                    panic!("one merged update, got {merged:?}");
+                };
+                let sent: Value = serde_json::from_slice(json).expect("json");
+                let gold = match format {
+                    DataFormat::Object => json!(3),
+                    DataFormat::String => json!("3"),
+                };
+                assert_eq!(
+                    sent["params"],
+                    json!({"seq": 4 << 20 | 1, "feature": "me", "info": {"me": {"gold": gold, "hero": null}}}),
+                    "moved: {moved}, {format:?}"
+                );
+            }
+            let (_, map) = batches[0].frames[0].info().expect("an info frame");
+            assert_eq!(map.is_empty(), moved, "a bus batch keeps only its bytes");
+            assert_eq!(
+                hub.checkpoint(),
+                kept_hub.checkpoint(),
+                "the same store either way"
+            );
+        }
     }
 
     #[test]
@@ -1028,8 +1107,11 @@ mod tests {
             event(5, 200),
             info(6, "me", json!({"me": {"steam_id": "7656"}})),
         ];
-        let due: Vec<(usize, usize, &Frame)> =
-            frames.iter().enumerate().map(|(i, f)| (0, i, f)).collect();
+        let due: Vec<Due<'_>> = frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (0, i, f.seq, f.info()))
+            .collect();
         let wire = crate::wire::Wire::render(&frames, DataFormat::Object);
         let out: Vec<Value> = conflate(&due, DataFormat::Object)
             .iter()

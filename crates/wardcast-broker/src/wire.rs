@@ -488,6 +488,35 @@ impl Wire {
     pub fn text(&self, i: usize) -> &str {
         text_of(self.frames(i..i + 1))
     }
+
+    /// The JSON text carried by frame `i`, if it has one.
+    pub fn frame_text(&self, i: usize) -> Option<&str> {
+        if i >= self.ends.len() {
+            return None;
+        }
+        let frame = self.frames(i..i + 1);
+        let header = match frame.get(1).map(|b| b & 0x7f) {
+            Some(126) => 4,
+            Some(127) => 10,
+            _ => 2,
+        };
+        std::str::from_utf8(frame.get(header..)?).ok()
+    }
+}
+
+/// The info map of an `onInfoUpdates2` notification in the object format.
+pub(crate) fn info_of_text(text: &str) -> Option<Map<String, Value>> {
+    #[derive(serde::Deserialize)]
+    struct Notification {
+        params: Params,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params {
+        info: Map<String, Value>,
+    }
+    serde_json::from_str::<Notification>(text)
+        .ok()
+        .map(|n| n.params.info)
 }
 
 /// The payload of one unmasked WebSocket frame (for tests).
