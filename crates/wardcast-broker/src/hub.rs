@@ -500,11 +500,13 @@ impl Hub {
                     if let Target::Feature(feature) = frame.target {
                         if let Some(store) = st.info.get_mut(usize::from(feature.0)) {
                             store.seq = frame.seq;
-                            if movable {
-                                merge_owned(&mut store.info, std::mem::take(info));
+                            // Kept for the object format, rendered later from it: copied.
+                            let update = if movable {
+                                std::mem::take(info)
                             } else {
-                                merge(&mut store.info, info);
-                            }
+                                info.clone()
+                            };
+                            merge(&mut store.info, update);
                         }
                     }
                 }
@@ -754,8 +756,9 @@ impl Hub {
 
 /// Applies one update to a feature's store: `null` removes a key, and an empty
 /// category is dropped.
-/// [`merge`], taking the update's keys and values instead of copying them.
-fn merge_owned(store: &mut Map<String, Value>, update: Map<String, Value>) {
+/// Merges an info update (category → key → value; `null` removes a key)
+/// into a feature's store, taking its keys and values.
+fn merge(store: &mut Map<String, Value>, update: Map<String, Value>) {
     for (category, keys) in update {
         let Value::Object(keys) = keys else { continue };
         if !store.contains_key(&category) {
@@ -773,30 +776,6 @@ fn merge_owned(store: &mut Map<String, Value>, update: Map<String, Value>) {
         }
         if slot.is_empty() {
             store.remove(&category);
-        }
-    }
-}
-
-fn merge(store: &mut Map<String, Value>, update: &Map<String, Value>) {
-    for (category, keys) in update {
-        let Value::Object(keys) = keys else { continue };
-        if !store.contains_key(category) {
-            store.insert(category.clone(), Value::Object(Map::new()));
-        }
-        if let Some(Value::Object(slot)) = store.get_mut(category) {
-            for (key, value) in keys {
-                if value.is_null() {
-                    slot.remove(key);
-                } else if let Some(old) = slot.get_mut(key) {
-                    // The key is already there: only the value is copied.
-                    *old = value.clone();
-                } else {
-                    slot.insert(key.clone(), value.clone());
-                }
-            }
-            if slot.is_empty() {
-                store.remove(category);
-            }
         }
     }
 }

@@ -494,14 +494,18 @@ impl Wire {
         if i >= self.ends.len() {
             return None;
         }
-        let frame = self.frames(i..i + 1);
-        let header = match frame.get(1).map(|b| b & 0x7f) {
-            Some(126) => 4,
-            Some(127) => 10,
-            _ => 2,
-        };
-        std::str::from_utf8(frame.get(header..)?).ok()
+        payload_text(self.frames(i..i + 1))
     }
+}
+
+/// The text payload of one unmasked WebSocket frame, if it is UTF-8.
+fn payload_text(frame: &[u8]) -> Option<&str> {
+    let header = match frame.get(1).map(|b| b & 0x7f) {
+        Some(126) => 4,
+        Some(127) => 10,
+        _ => 2,
+    };
+    std::str::from_utf8(frame.get(header..)?).ok()
 }
 
 /// The info map of an `onInfoUpdates2` notification in the object format.
@@ -522,12 +526,7 @@ pub(crate) fn info_of_text(text: &str) -> Option<Map<String, Value>> {
 /// The payload of one unmasked WebSocket frame (for tests).
 #[cfg(test)]
 pub(crate) fn text_of(frame: &[u8]) -> &str {
-    let header = match frame.get(1).map(|b| b & 0x7f) {
-        Some(126) => 4,
-        Some(127) => 10,
-        _ => 2,
-    };
-    std::str::from_utf8(&frame[header..]).expect("text frames carry UTF-8")
+    payload_text(frame).expect("text frames carry UTF-8")
 }
 
 #[cfg(test)]
